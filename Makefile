@@ -1,0 +1,40 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# gospan, out of tree. On a real machine:   make && sudo insmod gospan.ko
+# In the project's guest kernels:           make run | make test | make vm
+# Everything that needs a guest goes through scripts/gospan-vm.
+
+KDIR ?= /lib/modules/$(shell uname -r)/build
+
+all: modules
+
+modules:
+	$(MAKE) -C $(KDIR) M=$(CURDIR) modules
+
+modules_install:
+	$(MAKE) -C $(KDIR) M=$(CURDIR) modules_install
+
+clean:
+	$(MAKE) -C $(KDIR) M=$(CURDIR) clean
+
+# Regenerate the size-class tables (committed; make check verifies them).
+sizeclasses:
+	scripts/mksizeclasses --header sizeclasses.h --source sizeclasses.c
+
+# checkpatch --strict, sparse (C=2) and a W=1 build: any warning fails.
+check:
+	scripts/gospan-check
+
+# The whole test suite; the last line reads "N passed, N failed".
+test:
+	scripts/gospan-test
+
+# Boot the perf kernel with gospan, run the demo workload, print the stats.
+run:
+	scripts/gospan-run
+
+# An interactive guest shell with gospan loaded.
+vm:
+	scripts/gospan-vm --kernel debug
+
+.PHONY: all modules modules_install clean sizeclasses check test run vm

@@ -1,0 +1,71 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Rounding request sizes to size classes, and the sizeclasses
+ * table in debugfs. The classes themselves are generated (sizeclasses.c);
+ * see the top of gospan.c for where they sit in the allocation path.
+ */
+#include <linux/align.h>
+#include <linux/bitops.h>
+#include <linux/debugfs.h>
+#include <linux/math64.h>
+#include <linux/minmax.h>
+#include <linux/seq_file.h>
+
+#include "gospan.h"
+#include "internal.h"
+#include "msize.h"
+
+/**
+ * gospan_size_roundup() - the usable size gospan would give a request
+ * @size: requested size in bytes
+ *
+ * Like kmalloc_size_roundup(): small requests round up to their size class,
+ * larger ones to whole gospan pages (GOSPAN_PAGE_SIZE).
+ *
+ * Context: Any context.
+ * Return: the rounded size; 0 when @size is 0 or larger than gospan (and
+ * kmalloc) will ever serve.
+ */
+size_t gospan_size_roundup(size_t size)
+{
+	if (!size || size > GOSPAN_MAX_SIZE)
+		return 0;
+	if (size <= GOSPAN_MAX_SMALL_SIZE)
+		return gospan_class_to_size[gospan_size_to_class(size)];
+	return ALIGN(size, GOSPAN_PAGE_SIZE);
+}
+EXPORT_SYMBOL_NS_GPL(gospan_size_roundup, GOSPAN);
+
+/*
+ * One row per class, with the columns and meanings of the comment table Go
+ * prints into sizeclasses.go. max_waste is the share of a span lost when
+ * every object is one byte larger than the previous class (the worst fit)
+ * plus the tail; it is printed in hundredths of a percent, rounded.
+ */
+static int sizeclasses_show(struct seq_file *m, void *unused)
+{
+	unsigned int c, prev = 0;
+
+	seq_puts(m, "class  bytes/obj  bytes/span  objects  tail_waste  max_waste  min_align\n");
+	for (c = 1; c < GOSPAN_NUM_SIZE_CLASSES; c++) {
+		u32 size = gospan_class_to_size[c];
+		u32 span = gospan_class_span_bytes(c);
+		u32 objects = span / size;
+		u32 tail = span - objects * size;
+		u64 waste = (u64)(size - prev - 1) * objects + tail;
+		u32 hundredths = div_u64(waste * 20000 + span, 2 * span);
+		u32 align = 1U << min_t(u32, __ffs(size), GOSPAN_PAGE_SHIFT);
+
+		seq_printf(m, "%5u  %9u  %10u  %7u  %10u  %5u.%02u%%  %9u\n",
+			   c, size, span, objects, tail,
+			   hundredths / 100, hundredths % 100, align);
+		prev = size;
+	}
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(sizeclasses);
+
+void gospan_msize_debugfs_init(struct dentry *root)
+{
+	debugfs_create_file("sizeclasses", 0444, root, NULL, &sizeclasses_fops);
+}

@@ -1,0 +1,68 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Size to size class, and offset to object index (Go's msize.go
+ * and the divMagic half of mbitmap.go). The tables are generated into
+ * sizeclasses.c by scripts/mksizeclasses; how they are built is explained
+ * there and at the top of gospan.c.
+ *
+ * Invariants the generator checks and kunit/sizeclasses_test.c re-checks:
+ *  - class 0 means "no class": a large object served by the mheap;
+ *  - gospan_size_to_class(s) is the smallest class whose size is >= s;
+ *  - for every offset n of a span, gospan_obj_index(class, n) == n / size.
+ */
+#ifndef _GOSPAN_MSIZE_H
+#define _GOSPAN_MSIZE_H
+
+#include <linux/math.h>
+#include <linux/types.h>
+
+#include "sizeclasses.h"
+
+/**
+ * gospan_size_to_class() - the size class that serves @size bytes
+ * @size: requested size, at least 1
+ *
+ * Context: Any context.
+ * Return: the class, or 0 when @size exceeds GOSPAN_MAX_SMALL_SIZE and the
+ * object is large.
+ */
+static inline unsigned int gospan_size_to_class(size_t size)
+{
+	if (size <= GOSPAN_SMALL_SIZE_MAX - GOSPAN_SMALL_SIZE_DIV)
+		return gospan_size_to_class8[DIV_ROUND_UP(size,
+							  GOSPAN_SMALL_SIZE_DIV)];
+	if (size <= GOSPAN_MAX_SMALL_SIZE)
+		return gospan_size_to_class128[DIV_ROUND_UP(size - GOSPAN_SMALL_SIZE_MAX,
+							    GOSPAN_LARGE_SIZE_DIV)];
+	return 0;
+}
+
+/**
+ * gospan_obj_index() - which object of a span an offset falls in
+ * @sizeclass: the span's size class, 1 .. GOSPAN_NUM_SIZE_CLASSES - 1
+ * @offset: byte offset from the span's base, within the span
+ *
+ * Divides by the class's object size with a multiply and a shift, as Go's
+ * mspan.divideByElemSize() does.
+ *
+ * Context: Any context.
+ * Return: @offset / gospan_class_to_size[@sizeclass].
+ */
+static inline u32 gospan_obj_index(unsigned int sizeclass, u32 offset)
+{
+	return ((u64)offset * gospan_class_to_divmagic[sizeclass]) >> 32;
+}
+
+/**
+ * gospan_class_span_bytes() - bytes in one span of a class
+ * @sizeclass: the size class, 1 .. GOSPAN_NUM_SIZE_CLASSES - 1
+ *
+ * Context: Any context.
+ * Return: the span length in bytes.
+ */
+static inline u32 gospan_class_span_bytes(unsigned int sizeclass)
+{
+	return (u32)gospan_class_to_allocnpages[sizeclass] << GOSPAN_PAGE_SHIFT;
+}
+
+#endif /* _GOSPAN_MSIZE_H */
