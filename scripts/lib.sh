@@ -44,3 +44,14 @@ stock_abi() {
 	*) die "unknown stock kernel $1" ;;
 	esac | sed -e 's/^linux-headers-//' -e 's/[ ,(].*//'
 }
+
+# copy_sources DEST: copy the module sources git would carry (tracked, or
+# untracked and not ignored) to DEST, keeping mtimes so that make rebuilds
+# only what changed.
+copy_sources() {
+	need_pkgs rsync
+	mkdir -p "$1"
+	(cd "$GOSPAN_ROOT" && git ls-files -co --exclude-standard -- \
+		Kbuild '*.c' '*.h' '*/Kbuild') |
+		rsync -a --files-from=- "$GOSPAN_ROOT/" "$1/"
+}
