@@ -1,0 +1,128 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Go's page allocator (runtime/mpagealloc.go): which gospan pages are free,
+ * and a radix tree of summaries that finds the first run of n free pages
+ * without looking at every chunk. Its place in the allocator is step 5 at
+ * the top of gospan.c.
+ *
+ * Addresses here are gospan page numbers: page p is the 8 KiB at
+ * PAGE_OFFSET + p * GOSPAN_PAGE_SIZE in the kernel's direct map, and chunk c
+ * holds pages [c * 512, (c + 1) * 512). Because the direct map is linear,
+ * neighbouring chunks are neighbouring memory, and a run of free pages may
+ * cross chunk boundaries, exactly as in Go's address space.
+ *
+ * Invariants (checked by gospan_pagealloc_check()):
+ *  - a chunk without data (never grown) is all allocated: summary 0;
+ *  - bit i of a chunk's bitmap is set when page i is allocated or is not
+ *    gospan's memory at all (a chunk may be only partly owned);
+ *  - every summary at the leaf level summarizes its chunk's bitmap, and
+ *    every summary above merges its 8 children (Go's mergeSummaries);
+ *  - no page below search_addr is free.
+ */
+#ifndef _GOSPAN_MPAGEALLOC_H
+#define _GOSPAN_MPAGEALLOC_H
+
+#include <linux/bitmap.h>
+#include <linux/bits.h>
+#include <linux/types.h>
+
+#define GOSPAN_CHUNK_PAGES_SHIFT	9
+#define GOSPAN_CHUNK_PAGES		BIT(GOSPAN_CHUNK_PAGES_SHIFT)
+#define GOSPAN_SUMMARY_LEVELS		5
+#define GOSPAN_SUMMARY_LEVEL_BITS	3
+
+/*
+ * A pallocSum packs three page counts of a region into 64 bits: the free
+ * pages at its start, the longest free run, and the free pages at its end,
+ * 21 bits each. A region of 2^21 free pages (all three at their maximum) is
+ * the single bit 63.
+ */
+#define GOSPAN_LOG_MAX_PACKED	(GOSPAN_CHUNK_PAGES_SHIFT + \
+				 (GOSPAN_SUMMARY_LEVELS - 1) * GOSPAN_SUMMARY_LEVEL_BITS)
+#define GOSPAN_MAX_PACKED	BIT(GOSPAN_LOG_MAX_PACKED)
+#define GOSPAN_PALLOC_SUM_FREE	BIT_ULL(63)
+
+static inline u64 gospan_palloc_sum_pack(unsigned long start, unsigned long max,
+					 unsigned long end)
+{
+	if (max == GOSPAN_MAX_PACKED)
+		return GOSPAN_PALLOC_SUM_FREE;
+	return (start & (GOSPAN_MAX_PACKED - 1)) |
+	       (u64)(max & (GOSPAN_MAX_PACKED - 1)) << GOSPAN_LOG_MAX_PACKED |
+	       (u64)(end & (GOSPAN_MAX_PACKED - 1)) << (2 * GOSPAN_LOG_MAX_PACKED);
+}
+
+static inline unsigned long gospan_palloc_sum_start(u64 sum)
+{
+	if (sum & GOSPAN_PALLOC_SUM_FREE)
+		return GOSPAN_MAX_PACKED;
+	return sum & (GOSPAN_MAX_PACKED - 1);
+}
+
+static inline unsigned long gospan_palloc_sum_max(u64 sum)
+{
+	if (sum & GOSPAN_PALLOC_SUM_FREE)
+		return GOSPAN_MAX_PACKED;
+	return (sum >> GOSPAN_LOG_MAX_PACKED) & (GOSPAN_MAX_PACKED - 1);
+}
+
+static inline unsigned long gospan_palloc_sum_end(u64 sum)
+{
+	if (sum & GOSPAN_PALLOC_SUM_FREE)
+		return GOSPAN_MAX_PACKED;
+	return (sum >> (2 * GOSPAN_LOG_MAX_PACKED)) & (GOSPAN_MAX_PACKED - 1);
+}
+
+/* Go's pallocData, less the scavenged bits (see gospan_pagealloc). */
+struct gospan_palloc_data {
+	DECLARE_BITMAP(alloc, GOSPAN_CHUNK_PAGES);
+};
+
+/**
+ * struct gospan_pagealloc - Go's pageAlloc over gospan page numbers
+ * @summary: the radix tree; level l has 1 << (@l0_bits + 3 * l) entries,
+ *	each summarizing 1 << (9 + 3 * (4 - l)) pages; level 4 is one
+ *	entry per chunk.
+ * @l0_bits: log2 of the number of level-0 entries (Go's summaryL0Bits,
+ *	here sized from the address space at init).
+ * @chunks: per-chunk bitmaps, NULL for chunks never grown.
+ * @nchunks: capacity, in chunks, of the address space covered.
+ * @search_addr: no page below this one is free (Go's searchAddr);
+ *	GOSPAN_MAX_SEARCH_ADDR when nothing is known to be free.
+ * @start: lowest chunk ever grown.
+ * @end: one past the highest chunk ever grown.
+ *
+ * The summaries and bitmaps are allocated by gospan_pagealloc_init() and
+ * gospan_pagealloc_grow()'s caller, so that nothing here allocates memory
+ * or sleeps. Go keeps a scavenged bitmap beside each chunk's alloc bitmap;
+ * gospan returns memory a whole chunk at a time (mheap.c), so it has none.
+ *
+ * Locking: every field is protected by the lock of the owning mheap
+ * (struct gospan_mheap::lock); gospan_pagealloc does no locking itself.
+ */
+struct gospan_pagealloc {
+	u64 *summary[GOSPAN_SUMMARY_LEVELS];
+	unsigned int l0_bits;
+	struct gospan_palloc_data **chunks;
+	unsigned long nchunks;
+	unsigned long search_addr;
+	unsigned long start, end;
+};
+
+#define GOSPAN_MAX_SEARCH_ADDR	ULONG_MAX
+
+int gospan_pagealloc_init(struct gospan_pagealloc *p, unsigned long nchunks);
+void gospan_pagealloc_destroy(struct gospan_pagealloc *p);
+bool gospan_pagealloc_grow(struct gospan_pagealloc *p, unsigned long base,
+			   unsigned long npages, struct gospan_palloc_data **spare);
+unsigned long gospan_pagealloc_alloc(struct gospan_pagealloc *p, unsigned long npages);
+void gospan_pagealloc_alloc_range(struct gospan_pagealloc *p, unsigned long base,
+				  unsigned long npages);
+void gospan_pagealloc_free(struct gospan_pagealloc *p, unsigned long base,
+			   unsigned long npages);
+u64 gospan_palloc_summarize(const struct gospan_palloc_data *d);
+u64 gospan_merge_summaries(const u64 *sums, unsigned int n,
+			   unsigned int log_max_pages);
+int gospan_pagealloc_check(const struct gospan_pagealloc *p);
+
+#endif /* _GOSPAN_MPAGEALLOC_H */
