@@ -1,0 +1,528 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The page heap (Go's mheap.go): growth from the buddy allocator, spans,
+ * the span map, large objects and returning memory. mheap.h documents the
+ * structures and their locks; the top of gospan.c places the heap in the
+ * allocation path (steps 4 and 5).
+ *
+ * Memory comes from alloc_pages() in blocks of a whole chunk (order 10,
+ * 4 MiB) when the buddy allocator has one, and of smaller powers of two
+ * otherwise. A block is naturally aligned, so it lies inside one chunk slot
+ * of the direct map and its pages keep their addresses as page numbers:
+ * neighbouring blocks are neighbouring memory, and the page allocator may
+ * join them. Each block is split into independent kernel pages, so that
+ * gospan can give memory back in any amount later.
+ *
+ * The heap lock is taken with interrupts saved and is never held across
+ * alloc_pages(): the heap works for callers with interrupts disabled, and a
+ * GFP_ATOMIC grow does not sleep.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/bitmap.h>
+#include <linux/debugfs.h>
+#include <linux/gfp.h>
+#include <linux/log2.h>
+#include <linux/minmax.h>
+#include <linux/mm.h>
+#include <linux/rcupdate.h>
+#include <linux/seq_file.h>
+#include <linux/slab.h>
+#include <linux/string.h>
+#include <linux/vmalloc.h>
+
+#include "internal.h"
+#include "mheap.h"
+
+/* gospan's own heap. */
+struct gospan_mheap gospan_heap;
+
+static inline unsigned long addr_to_page(unsigned long addr)
+{
+	return (addr - PAGE_OFFSET) >> GOSPAN_PAGE_SHIFT;
+}
+
+static inline unsigned long page_to_addr(unsigned long page)
+{
+	return PAGE_OFFSET + (page << GOSPAN_PAGE_SHIFT);
+}
+
+static inline unsigned int page_in_chunk(unsigned long page)
+{
+	return page & (GOSPAN_CHUNK_PAGES - 1);
+}
+
+static inline struct gospan_heap_arena *arena_locked(struct gospan_mheap *h,
+						     unsigned long ci)
+{
+	return rcu_dereference_protected(h->arenas[ci], lockdep_is_held(&h->lock));
+}
+
+/**
+ * gospan_mheap_init() - set up an empty heap
+ * @h: the heap
+ *
+ * Sizes the page allocator and the arena table to the direct map.
+ *
+ * Context: Process context; may sleep.
+ * Return: 0, or -ENOMEM.
+ */
+int gospan_mheap_init(struct gospan_mheap *h)
+{
+	memset(h, 0, sizeof(*h));
+	spin_lock_init(&h->lock);
+	h->nchunks = DIV_ROUND_UP((unsigned long)high_memory - PAGE_OFFSET,
+				  GOSPAN_CHUNK_BYTES);
+	if (gospan_pagealloc_init(&h->pages, h->nchunks))
+		return -ENOMEM;
+	h->arenas = vcalloc(h->nchunks, sizeof(*h->arenas));
+	if (!h->arenas) {
+		gospan_pagealloc_destroy(&h->pages);
+		return -ENOMEM;
+	}
+	gospan_fixalloc_init(&h->spanalloc, sizeof(struct gospan_mspan));
+	h->max_grow_order = GOSPAN_CHUNK_ORDER;
+	return 0;
+}
+EXPORT_SYMBOL_NS_GPL(gospan_mheap_init, GOSPAN_INTERNAL);
+
+/* Give n kernel-page-split gospan pages from page number first back. */
+static void free_pages_run(unsigned long first, unsigned long n)
+{
+	unsigned long addr = page_to_addr(first);
+	unsigned long i, count = n << GOSPAN_PAGE_ORDER;
+
+	for (i = 0; i < count; i++)
+		__free_page(virt_to_page((void *)(addr + i * PAGE_SIZE)));
+}
+
+/*
+ * Go's mheap.grow(): take a block from the buddy allocator, preferring a
+ * whole chunk and falling back to smaller blocks, but never smaller than
+ * npages, and hand its pages to the page allocator.
+ */
+static bool grow(struct gospan_mheap *h, unsigned long npages, gfp_t gfp)
+{
+	unsigned int need = order_base_2(npages) + GOSPAN_PAGE_ORDER;
+	unsigned int order = max(min(READ_ONCE(h->max_grow_order),
+				     (unsigned int)GOSPAN_CHUNK_ORDER), need);
+	gfp_t g = (gfp & ~(__GFP_ZERO | __GFP_COMP | __GFP_HIGHMEM)) | __GFP_NOWARN;
+	struct gospan_palloc_data *pd;
+	struct gospan_heap_arena *spare, *a;
+	unsigned long first, n, ci, flags;
+	struct page *page;
+	bool ok;
+
+	if (need > GOSPAN_CHUNK_ORDER)
+		return false;
+	for (;; order--) {
+		page = alloc_pages(g | (order > need ? __GFP_NORETRY : 0), order);
+		if (page || order == need)
+			break;
+	}
+	if (!page)
+		return false;
+	first = addr_to_page((unsigned long)page_address(page));
+	n = 1UL << (order - GOSPAN_PAGE_ORDER);
+	ci = first >> GOSPAN_CHUNK_PAGES_SHIFT;
+	if (ci >= h->nchunks) {
+		/* Memory added (hotplug) above the direct map gospan sized for. */
+		__free_pages(page, order);
+		return false;
+	}
+	split_page(page, order);
+
+	/* The chunk's metadata, in case this is its first block. */
+	pd = kzalloc(sizeof(*pd), g);
+	spare = kzalloc(sizeof(*spare), g);
+	if (!pd || !spare) {
+		kfree(pd);
+		kfree(spare);
+		free_pages_run(first, n);
+		return false;
+	}
+
+	spin_lock_irqsave(&h->lock, flags);
+	a = arena_locked(h, ci);
+	if (!a) {
+		a = spare;
+		spare = NULL;
+		rcu_assign_pointer(h->arenas[ci], a);
+	}
+	bitmap_set(a->owned, page_in_chunk(first), n);
+	a->nowned += n;
+	h->pages_owned += n;
+	h->blocks_grown++;
+	ok = gospan_pagealloc_grow(&h->pages, first, n, &pd);
+	spin_unlock_irqrestore(&h->lock, flags);
+
+	if (!ok)	/* cannot happen: ci is in range and pd was there */
+		pr_err("page allocator refused %lu pages at page %lu\n", n, first);
+	kfree(pd);
+	kfree(spare);
+	return ok;
+}
+
+/* Point the span map at s (or NULL) for each of its pages. */
+static void set_spans(struct gospan_mheap *h, unsigned long first,
+		      unsigned long npages, struct gospan_mspan *s)
+{
+	unsigned long page;
+
+	for (page = first; page < first + npages; page++) {
+		struct gospan_heap_arena *a = arena_locked(h, page >> GOSPAN_CHUNK_PAGES_SHIFT);
+
+		WRITE_ONCE(a->spans[page_in_chunk(page)], s);
+	}
+}
+
+/**
+ * gospan_mheap_alloc_span() - allocate a span of whole pages
+ * @h: the heap
+ * @npages: its length in gospan pages, 1 .. GOSPAN_CHUNK_PAGES
+ * @spanclass: the span class its objects will have, 0 for a large object
+ * @gfp: how the heap may grow; GFP_ATOMIC never sleeps
+ *
+ * Go's mheap.alloc(): first fit from the page allocator, growing the heap
+ * when no run is long enough. The span is in the span map when this
+ * returns; its memory is not zeroed.
+ *
+ * Context: Any context that @gfp allows; takes the heap lock.
+ * Return: the span, or NULL when memory ran out.
+ */
+struct gospan_mspan *gospan_mheap_alloc_span(struct gospan_mheap *h,
+					     unsigned long npages,
+					     unsigned int spanclass, gfp_t gfp)
+{
+	struct gospan_mspan *s;
+	unsigned long base, flags;
+	int tries;
+
+	if (!npages || npages > GOSPAN_CHUNK_PAGES)
+		return NULL;
+	s = gospan_fixalloc_alloc(&h->spanalloc, gfp);
+	if (!s)
+		return NULL;
+	/* Another CPU may take what a grow added: try again, a few times. */
+	for (tries = 0; tries < 4; tries++) {
+		spin_lock_irqsave(&h->lock, flags);
+		base = gospan_pagealloc_alloc(&h->pages, npages);
+		if (base) {
+			INIT_LIST_HEAD(&s->list);
+			s->base = page_to_addr(base);
+			s->npages = npages;
+			s->state = GOSPAN_SPAN_IN_USE;
+			s->spanclass = spanclass;
+			s->elemsize = npages << GOSPAN_PAGE_SHIFT;
+			s->nelems = 1;
+			s->limit = s->base + s->elemsize;
+			set_spans(h, base, npages, s);
+			h->pages_in_use += npages;
+			if (!spanclass)
+				h->large_allocs++;
+			spin_unlock_irqrestore(&h->lock, flags);
+			return s;
+		}
+		spin_unlock_irqrestore(&h->lock, flags);
+		if (!grow(h, npages, gfp))
+			break;
+	}
+	gospan_fixalloc_free(&h->spanalloc, s);
+	return NULL;
+}
+EXPORT_SYMBOL_NS_GPL(gospan_mheap_alloc_span, GOSPAN_INTERNAL);
+
+static void free_span_locked(struct gospan_mheap *h, struct gospan_mspan *s)
+{
+	unsigned long first = addr_to_page(s->base);
+
+	set_spans(h, first, s->npages, NULL);
+	gospan_pagealloc_free(&h->pages, first, s->npages);
+	h->pages_in_use -= s->npages;
+	if (!s->spanclass)
+		h->large_frees++;
+	s->state = GOSPAN_SPAN_DEAD;
+}
+
+/**
+ * gospan_mheap_free_span() - give a span's pages back to the heap
+ * @h: the heap
+ * @s: a span from gospan_mheap_alloc_span() on @h, no longer used
+ *
+ * Its pages coalesce with their free neighbours in the page allocator.
+ *
+ * Context: Any context; takes the heap lock.
+ */
+void gospan_mheap_free_span(struct gospan_mheap *h, struct gospan_mspan *s)
+{
+	unsigned long flags;
+
+	spin_lock_irqsave(&h->lock, flags);
+	free_span_locked(h, s);
+	spin_unlock_irqrestore(&h->lock, flags);
+	gospan_fixalloc_free(&h->spanalloc, s);
+}
+EXPORT_SYMBOL_NS_GPL(gospan_mheap_free_span, GOSPAN_INTERNAL);
+
+/**
+ * gospan_mheap_alloc_large() - allocate an object larger than 32 KiB
+ * @h: the heap
+ * @size: bytes, up to GOSPAN_MAX_SIZE (kmalloc's limit)
+ * @gfp: allocation flags; __GFP_ZERO zeroes the whole usable size
+ *
+ * The object is a span of its own, @size rounded up to whole pages.
+ *
+ * Context: Any context that @gfp allows.
+ * Return: the object, or NULL if @size is 0 or over the limit, or memory
+ * ran out.
+ */
+void *gospan_mheap_alloc_large(struct gospan_mheap *h, size_t size, gfp_t gfp)
+{
+	struct gospan_mspan *s;
+
+	if (!size || size > GOSPAN_MAX_SIZE)
+		return NULL;
+	s = gospan_mheap_alloc_span(h, DIV_ROUND_UP(size, GOSPAN_PAGE_SIZE), 0, gfp);
+	if (!s)
+		return NULL;
+	if (gfp & __GFP_ZERO)
+		memset((void *)s->base, 0, s->elemsize);
+	return (void *)s->base;
+}
+EXPORT_SYMBOL_NS_GPL(gospan_mheap_alloc_large, GOSPAN_INTERNAL);
+
+/**
+ * gospan_mheap_owns() - whether an address is in memory gospan holds
+ * @h: the heap
+ * @p: any address
+ *
+ * True for every page gospan took from the kernel and has not given back,
+ * free or not.
+ *
+ * Context: Any context.
+ * Return: true if @p is gospan's.
+ */
+bool gospan_mheap_owns(struct gospan_mheap *h, const void *p)
+{
+	unsigned long page = addr_to_page((unsigned long)p);
+	unsigned long ci = page >> GOSPAN_CHUNK_PAGES_SHIFT;
+	struct gospan_heap_arena *a;
+	bool owned = false;
+
+	if (ci >= h->nchunks)
+		return false;
+	rcu_read_lock();
+	a = rcu_dereference(h->arenas[ci]);
+	if (a)
+		owned = test_bit(page_in_chunk(page), a->owned);
+	rcu_read_unlock();
+	return owned;
+}
+EXPORT_SYMBOL_NS_GPL(gospan_mheap_owns, GOSPAN_INTERNAL);
+
+/**
+ * gospan_mheap_free_large() - free a large object
+ * @h: the heap
+ * @ptr: the object
+ *
+ * Refuses, without touching anything, a pointer that is not the start of a
+ * live large object; the caller reports it.
+ *
+ * Context: Any context; takes the heap lock.
+ * Return: GOSPAN_FREE_OK, or why @ptr was refused.
+ */
+enum gospan_free_error gospan_mheap_free_large(struct gospan_mheap *h,
+					       const void *ptr)
+{
+	struct gospan_mspan *s = gospan_span_of_heap(h, ptr);
+	unsigned long flags;
+
+	if (!s)
+		return gospan_mheap_owns(h, ptr) ? GOSPAN_FREE_NOT_ALLOCATED :
+						   GOSPAN_FREE_FOREIGN;
+	if (s->spanclass)
+		return GOSPAN_FREE_NOT_LARGE;
+	if ((unsigned long)ptr != s->base)
+		return GOSPAN_FREE_INTERIOR;
+
+	spin_lock_irqsave(&h->lock, flags);
+	/* A racing free of the same pointer got here first. */
+	if (gospan_span_of_heap(h, ptr) != s) {
+		spin_unlock_irqrestore(&h->lock, flags);
+		return GOSPAN_FREE_NOT_ALLOCATED;
+	}
+	free_span_locked(h, s);
+	spin_unlock_irqrestore(&h->lock, flags);
+	gospan_fixalloc_free(&h->spanalloc, s);
+	return GOSPAN_FREE_OK;
+}
+EXPORT_SYMBOL_NS_GPL(gospan_mheap_free_large, GOSPAN_INTERNAL);
+
+/*
+ * If every page gospan owns in chunk ci is free, take them out of the page
+ * allocator and the chunk out of the heap; the caller frees them. Returns
+ * the arena, now unpublished, with its owned bitmap intact, or NULL.
+ */
+static struct gospan_heap_arena *detach_free_chunk(struct gospan_mheap *h,
+						   unsigned long ci)
+{
+	struct gospan_heap_arena *a = arena_locked(h, ci);
+	unsigned long base = ci << GOSPAN_CHUNK_PAGES_SHIFT;
+	unsigned int start, end;
+
+	if (!a || bitmap_intersects(a->owned, h->pages.chunks[ci]->alloc,
+				    GOSPAN_CHUNK_PAGES))
+		return NULL;
+	for_each_set_bitrange(start, end, a->owned, GOSPAN_CHUNK_PAGES)
+		gospan_pagealloc_alloc_range(&h->pages, base + start, end - start);
+	h->pages_owned -= a->nowned;
+	h->pages_returned += a->nowned;
+	h->chunks_returned++;
+	RCU_INIT_POINTER(h->arenas[ci], NULL);
+	return a;
+}
+
+/**
+ * gospan_mheap_release() - give free chunks back to the kernel
+ * @h: the heap
+ *
+ * Every chunk all of whose owned pages are free leaves the heap and goes
+ * back to the buddy allocator. The call the scavenger makes; teardown makes
+ * it too.
+ *
+ * Context: Process context (frees memory; takes the heap lock per chunk).
+ * Return: the number of gospan pages given back.
+ */
+unsigned long gospan_mheap_release(struct gospan_mheap *h)
+{
+	unsigned long ci, flags, released = 0;
+	unsigned int start, end;
+
+	for (ci = 0; ci < h->nchunks; ci++) {
+		struct gospan_heap_arena *a;
+
+		if (!rcu_access_pointer(h->arenas[ci]))
+			continue;
+		spin_lock_irqsave(&h->lock, flags);
+		a = detach_free_chunk(h, ci);
+		spin_unlock_irqrestore(&h->lock, flags);
+		if (!a)
+			continue;
+		for_each_set_bitrange(start, end, a->owned, GOSPAN_CHUNK_PAGES)
+			free_pages_run((ci << GOSPAN_CHUNK_PAGES_SHIFT) + start, end - start);
+		released += a->nowned;
+		kfree_rcu(a, rcu);
+	}
+	return released;
+}
+EXPORT_SYMBOL_NS_GPL(gospan_mheap_release, GOSPAN_INTERNAL);
+
+/**
+ * gospan_mheap_destroy() - return every page and free the heap's metadata
+ * @h: the heap
+ *
+ * Pages still in spans cannot go back: they are reported and kept, never
+ * freed under whoever holds them.
+ *
+ * Context: Process context; may sleep.
+ * Return: gospan pages still owned (0 when everything went back).
+ */
+unsigned long gospan_mheap_destroy(struct gospan_mheap *h)
+{
+	unsigned long ci, left;
+	size_t spans;
+
+	gospan_mheap_release(h);
+	left = h->pages_owned;
+	if (left)
+		pr_err("%lu pages (%lu in spans) still owned at teardown: kept\n",
+		       left, h->pages_in_use);
+	spans = gospan_fixalloc_destroy(&h->spanalloc);
+	if (spans)
+		pr_err("%zu span descriptors still in use at teardown: kept\n",
+		       spans / h->spanalloc.size);
+	for (ci = 0; ci < h->nchunks; ci++)
+		kfree(rcu_dereference_protected(h->arenas[ci], true));
+	rcu_barrier();	/* the arenas gospan_mheap_release() freed */
+	vfree(h->arenas);
+	h->arenas = NULL;
+	gospan_pagealloc_destroy(&h->pages);
+	return left;
+}
+EXPORT_SYMBOL_NS_GPL(gospan_mheap_destroy, GOSPAN_INTERNAL);
+
+/* The longest run of free pages: Go's merge over the level-0 summaries. */
+static unsigned long largest_free_run(const struct gospan_pagealloc *p)
+{
+	unsigned long i, run = 0, best = 0;
+
+	for (i = 0; i < 1UL << p->l0_bits; i++) {
+		u64 sum = p->summary[0][i];
+		unsigned long e = gospan_palloc_sum_end(sum);
+
+		best = max3(best, run + gospan_palloc_sum_start(sum),
+			    gospan_palloc_sum_max(sum));
+		run = e == GOSPAN_MAX_PACKED ? run + e : e;
+	}
+	return best;
+}
+
+static int pages_show(struct seq_file *m, void *unused)
+{
+	struct gospan_mheap *h = &gospan_heap;
+	unsigned long flags, owned, in_use, returned, grown, freed, large, arenas = 0;
+	unsigned long largest, search, ci, i;
+	size_t spans_inuse, spans_sys;
+
+	spin_lock_irqsave(&h->lock, flags);
+	owned = h->pages_owned;
+	in_use = h->pages_in_use;
+	returned = h->pages_returned;
+	grown = h->blocks_grown;
+	freed = h->chunks_returned;
+	large = h->large_allocs - h->large_frees;
+	largest = largest_free_run(&h->pages);
+	search = h->pages.search_addr;
+	for (ci = 0; ci < h->nchunks; ci++)
+		arenas += !!arena_locked(h, ci);
+	spin_unlock_irqrestore(&h->lock, flags);
+	spin_lock_irqsave(&h->spanalloc.lock, flags);
+	spans_inuse = h->spanalloc.inuse;
+	spans_sys = h->spanalloc.sys;
+	spin_unlock_irqrestore(&h->spanalloc.lock, flags);
+
+	seq_printf(m, "page_size          %lu\n", GOSPAN_PAGE_SIZE);
+	seq_printf(m, "chunk_size         %lu\n", GOSPAN_CHUNK_BYTES);
+	seq_printf(m, "chunks_owned       %lu\n", arenas);
+	seq_printf(m, "chunk_slots        %lu\n", h->nchunks);
+	seq_printf(m, "pages_owned        %lu\n", owned);
+	seq_printf(m, "pages_in_use       %lu\n", in_use);
+	seq_printf(m, "pages_free         %lu\n", owned - in_use);
+	seq_printf(m, "pages_returned     %lu\n", returned);
+	seq_printf(m, "blocks_grown       %lu\n", grown);
+	seq_printf(m, "chunks_returned    %lu\n", freed);
+	seq_printf(m, "large_objects      %lu\n", large);
+	seq_printf(m, "span_descs_bytes   %zu of %zu\n", spans_inuse, spans_sys);
+	seq_printf(m, "largest_free_run   %lu\n", largest);
+	if (search == GOSPAN_MAX_SEARCH_ADDR)
+		seq_puts(m, "search_addr        none\n");
+	else
+		seq_printf(m, "search_addr        %lu\n", search);
+	seq_puts(m, "level0 summaries (index: start max end), non-empty only:\n");
+	spin_lock_irqsave(&h->lock, flags);
+	for (i = 0; i < 1UL << h->pages.l0_bits; i++) {
+		u64 sum = h->pages.summary[0][i];
+
+		if (sum)
+			seq_printf(m, "  %lu: %lu %lu %lu\n", i, gospan_palloc_sum_start(sum),
+				   gospan_palloc_sum_max(sum), gospan_palloc_sum_end(sum));
+	}
+	spin_unlock_irqrestore(&h->lock, flags);
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(pages);
+
+void gospan_mheap_debugfs_init(struct dentry *root)
+{
+	debugfs_create_file("pages", 0444, root, NULL, &pages_fops);
+}

@@ -1,0 +1,202 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The mheap (Go's runtime/mheap.go): every page gospan has taken from the
+ * kernel, the spans cut from them, and the map from an address to its span.
+ * Its place in the allocator is steps 4 and 5 at the top of gospan.c.
+ */
+#ifndef _GOSPAN_MHEAP_H
+#define _GOSPAN_MHEAP_H
+
+#include <linux/list.h>
+#include <linux/mm.h>
+#include <linux/rcupdate.h>
+#include <linux/spinlock.h>
+#include <linux/types.h>
+
+#include "mfixalloc.h"
+#include "mpagealloc.h"
+#include "sizeclasses.h"
+
+/* A chunk: 512 gospan pages, 4 MiB, the heap's unit of growth. */
+#define GOSPAN_CHUNK_SHIFT	(GOSPAN_CHUNK_PAGES_SHIFT + GOSPAN_PAGE_SHIFT)
+#define GOSPAN_CHUNK_BYTES	BIT(GOSPAN_CHUNK_SHIFT)
+#define GOSPAN_CHUNK_ORDER	(GOSPAN_CHUNK_SHIFT - PAGE_SHIFT)
+/* Kernel pages in one gospan page. */
+#define GOSPAN_PAGE_ORDER	(GOSPAN_PAGE_SHIFT - PAGE_SHIFT)
+
+/* Go's mSpanState. */
+enum gospan_span_state {
+	GOSPAN_SPAN_DEAD,	/* free, or never used: not in the span map */
+	GOSPAN_SPAN_IN_USE,	/* objects (a size class) or one large object */
+	GOSPAN_SPAN_MANUAL,	/* managed by its owner (stacks, later) */
+};
+
+/**
+ * struct gospan_mspan - a run of gospan pages (Go's mspan)
+ * @list: link in the list of whoever holds the span (an mcentral's span
+ *	set, an mcache), or in the span allocator's free list
+ * @base: address of the first byte
+ * @npages: length in gospan pages
+ * @state: an enum gospan_span_state
+ * @spanclass: size class (and cache) of its objects; 0 for a large object
+ * @freeindex: objects below it are allocated; the search for a free one
+ *	starts here (Go's freeindex)
+ * @nelems: number of objects
+ * @alloc_count: objects allocated
+ * @divmul: ceil(2^32 / @elemsize), to divide by the object size
+ * @sweepgen: sweep generation (Go's sweepgen), for the small-object path
+ * @alloc_cache: complement of @alloc_bits from @freeindex on, 64 at a time,
+ *	for nextFreeFast's count-trailing-zeros
+ * @alloc_bits: one bit per object, set when allocated
+ * @gcmark_bits: one bit per object, set atomically when freed
+ * @elemsize: object size in bytes
+ * @limit: end of the last object
+ *
+ * The mheap sets @base, @npages and @state, and @elemsize, @nelems and
+ * @limit for large objects; the small-object path owns the rest.
+ *
+ * Locking: @base and @npages are fixed while the span is in use; @state and
+ * the span map entries for it change under the mheap lock.
+ */
+struct gospan_mspan {
+	struct list_head list;
+	unsigned long base;
+	unsigned long npages;
+	u8 state;
+	u8 spanclass;
+	u16 freeindex;
+	u16 nelems;
+	u16 alloc_count;
+	u32 divmul;
+	u32 sweepgen;
+	u64 alloc_cache;
+	unsigned long *alloc_bits;
+	unsigned long *gcmark_bits;
+	unsigned long elemsize;
+	unsigned long limit;
+};
+
+/**
+ * struct gospan_heap_arena - what the heap knows of one chunk slot
+ * @rcu: the arena is freed after a grace period, so that a lockless lookup
+ *	of a foreign pointer never reads freed memory (first: kfree_rcu()
+ *	wants it within the first 4 KiB)
+ * @spans: the span of each page, NULL for free pages and pages that are not
+ *	gospan's (Go's heapArena.spans)
+ * @owned: pages gospan took from the kernel and has not given back
+ * @nowned: how many
+ *
+ * Locking: written under the mheap lock; @spans is read locklessly (under
+ * RCU) by gospan_span_of().
+ */
+struct gospan_heap_arena {
+	struct rcu_head rcu;
+	struct gospan_mspan *spans[GOSPAN_CHUNK_PAGES];
+	DECLARE_BITMAP(owned, GOSPAN_CHUNK_PAGES);
+	unsigned int nowned;
+};
+
+/**
+ * struct gospan_mheap - the page heap (Go's mheap)
+ * @lock: the heap lock (Go's mheap_.lock); taken with interrupts saved, for
+ *	as short as possible, never across a page allocation
+ * @pages: the page allocator: which pages are free (under @lock)
+ * @arenas: per chunk slot, NULL where gospan owns nothing (under @lock,
+ *	read under RCU)
+ * @nchunks: chunk slots covering the direct map
+ * @spanalloc: the allocator of span descriptors (its own lock)
+ * @max_grow_order: largest block a grow asks the buddy allocator for
+ *	(GOSPAN_CHUNK_ORDER; tests lower it to force the fallback)
+ * @pages_owned: gospan pages held from the kernel (under @lock)
+ * @pages_in_use: of those, in spans (under @lock)
+ * @pages_returned: given back to the kernel since init (under @lock)
+ * @blocks_grown: alloc_pages() blocks taken since init (under @lock)
+ * @chunks_returned: arenas emptied and freed since init (under @lock)
+ * @large_allocs: large objects allocated since init (under @lock)
+ * @large_frees: large objects freed since init (under @lock)
+ *
+ * Lock order: an mcentral's lock, then @lock, then @spanalloc's lock.
+ */
+struct gospan_mheap {
+	spinlock_t lock;	/* the heap lock: see the kernel-doc above */
+	struct gospan_pagealloc pages;
+	struct gospan_heap_arena __rcu **arenas;
+	unsigned long nchunks;
+	struct gospan_fixalloc spanalloc;
+	unsigned int max_grow_order;
+	unsigned long pages_owned;
+	unsigned long pages_in_use;
+	unsigned long pages_returned;
+	unsigned long blocks_grown;
+	unsigned long chunks_returned;
+	unsigned long large_allocs;
+	unsigned long large_frees;
+};
+
+/* Why gospan_mheap_free_large() refused a pointer. */
+enum gospan_free_error {
+	GOSPAN_FREE_OK,
+	GOSPAN_FREE_FOREIGN,	/* not in memory gospan owns */
+	GOSPAN_FREE_NOT_ALLOCATED,	/* gospan's page, but free: a double free? */
+	GOSPAN_FREE_INTERIOR,	/* inside an object, not at its start */
+	GOSPAN_FREE_NOT_LARGE,	/* in a span of small objects */
+};
+
+extern struct gospan_mheap gospan_heap;
+
+int gospan_mheap_init(struct gospan_mheap *h);
+unsigned long gospan_mheap_destroy(struct gospan_mheap *h);
+struct gospan_mspan *gospan_mheap_alloc_span(struct gospan_mheap *h,
+					     unsigned long npages,
+					     unsigned int spanclass, gfp_t gfp);
+void gospan_mheap_free_span(struct gospan_mheap *h, struct gospan_mspan *s);
+void *gospan_mheap_alloc_large(struct gospan_mheap *h, size_t size, gfp_t gfp);
+enum gospan_free_error gospan_mheap_free_large(struct gospan_mheap *h,
+					       const void *ptr);
+unsigned long gospan_mheap_release(struct gospan_mheap *h);
+bool gospan_mheap_owns(struct gospan_mheap *h, const void *p);
+void gospan_mheap_debugfs_init(struct dentry *root);
+
+/**
+ * gospan_span_of_heap() - the in-use span holding an address (Go's spanOf)
+ * @h: the heap
+ * @p: any address
+ *
+ * Two loads: the chunk's arena, then the page's span. An address outside
+ * the direct map, or in a chunk or page gospan does not hold in a span,
+ * gives NULL.
+ *
+ * Context: Any context.
+ * Return: the span, or NULL.
+ */
+static inline struct gospan_mspan *gospan_span_of_heap(struct gospan_mheap *h,
+						       const void *p)
+{
+	unsigned long off = (unsigned long)p - PAGE_OFFSET;
+	unsigned long ci = off >> GOSPAN_CHUNK_SHIFT;
+	struct gospan_heap_arena *a;
+	struct gospan_mspan *s = NULL;
+
+	if (ci >= h->nchunks)
+		return NULL;
+	rcu_read_lock();
+	a = rcu_dereference(h->arenas[ci]);
+	if (a)
+		s = READ_ONCE(a->spans[(off >> GOSPAN_PAGE_SHIFT) & (GOSPAN_CHUNK_PAGES - 1)]);
+	rcu_read_unlock();
+	return s;
+}
+
+/**
+ * gospan_span_of() - gospan_span_of_heap() on gospan's own heap
+ * @p: any address
+ *
+ * Context: Any context.
+ * Return: the span, or NULL.
+ */
+static inline struct gospan_mspan *gospan_span_of(const void *p)
+{
+	return gospan_span_of_heap(&gospan_heap, p);
+}
+
+#endif /* _GOSPAN_MHEAP_H */
