@@ -18,7 +18,45 @@
 
 struct dentry;
 
+/**
+ * struct gospan_cache_counts - one CPU's counts for a cache
+ * @allocs: objects allocated on this CPU
+ * @frees: objects freed on this CPU
+ */
+struct gospan_cache_counts {
+	unsigned long allocs;
+	unsigned long frees;
+};
+
+/**
+ * struct gospan_cache - a kmem_cache-like cache (see gospan_cache_create())
+ * @name: its name, for reports and statistics
+ * @size: object size asked for
+ * @align: object alignment given
+ * @flags: GOSPAN_* flags
+ * @spanclass: the span class its objects come from: a size class shared
+ *	with gospan_alloc() and other caches, the tiny class, or a class of
+ *	its own
+ * @ctor: constructor, or NULL
+ * @counts: per-CPU allocation and free counts
+ * @list: in the list of caches (under gospan_caches_mutex)
+ */
+struct gospan_cache {
+	const char *name;
+	unsigned int size;
+	unsigned int align;
+	unsigned int flags;
+	unsigned int spanclass;
+	void (*ctor)(void *obj);
+	struct gospan_cache_counts __percpu *counts;
+	struct list_head list;
+};
+
 /* msize.c */
 void gospan_msize_debugfs_init(struct dentry *root);
+
+/* gospan.c: forced failure of the n-th object of the next bulk allocation. */
+extern unsigned int gospan_bulk_fail_at;
+int gospan_module_refs(void);
 
 #endif /* _GOSPAN_INTERNAL_H */

@@ -36,6 +36,7 @@
 
 /* gospan's own heap. */
 struct gospan_mheap gospan_heap;
+EXPORT_SYMBOL_NS_GPL(gospan_heap, GOSPAN_INTERNAL);
 
 static inline unsigned long addr_to_page(unsigned long addr)
 {
@@ -264,6 +265,35 @@ void gospan_mheap_free_span(struct gospan_mheap *h, struct gospan_mspan *s)
 }
 EXPORT_SYMBOL_NS_GPL(gospan_mheap_free_span, GOSPAN_INTERNAL);
 
+static void span_rcu_free(struct rcu_head *rcu)
+{
+	struct gospan_mspan *s = container_of(rcu, struct gospan_mspan, rcu);
+
+	kfree(s->tiny_state);
+	gospan_fixalloc_free(&gospan_heap.spanalloc, s);
+}
+
+/**
+ * gospan_mheap_free_span_rcu() - free a span whose descriptor others may read
+ * @h: gospan's heap (the descriptor goes back to its span allocator)
+ * @s: a span of small objects, no longer used
+ *
+ * Like gospan_mheap_free_span(), but the descriptor (and its tiny-block
+ * state) is reused only after an RCU grace period: frees run under
+ * rcu_read_lock() and may still look at it.
+ *
+ * Context: Any context; takes the heap lock.
+ */
+void gospan_mheap_free_span_rcu(struct gospan_mheap *h, struct gospan_mspan *s)
+{
+	unsigned long flags;
+
+	spin_lock_irqsave(&h->lock, flags);
+	free_span_locked(h, s);
+	spin_unlock_irqrestore(&h->lock, flags);
+	call_rcu(&s->rcu, span_rcu_free);
+}
+
 /**
  * gospan_mheap_alloc_large() - allocate an object larger than 32 KiB
  * @h: the heap
@@ -432,6 +462,7 @@ unsigned long gospan_mheap_destroy(struct gospan_mheap *h)
 	unsigned long ci, left;
 	size_t spans;
 
+	rcu_barrier();	/* descriptors on their way back to spanalloc */
 	gospan_mheap_release(h);
 	left = h->pages_owned;
 	if (left)

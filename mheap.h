@@ -24,6 +24,9 @@
 /* Kernel pages in one gospan page. */
 #define GOSPAN_PAGE_ORDER	(GOSPAN_PAGE_SHIFT - PAGE_SHIFT)
 
+/* Most objects in one span: 8-byte objects in an 8 KiB page. */
+#define GOSPAN_MAX_OBJECTS	(GOSPAN_PAGE_SIZE / 8)
+
 /* Go's mSpanState. */
 enum gospan_span_state {
 	GOSPAN_SPAN_DEAD,	/* free, or never used: not in the span map */
@@ -47,16 +50,29 @@ enum gospan_span_state {
  * @sweepgen: sweep generation (Go's sweepgen), for the small-object path
  * @alloc_cache: complement of @alloc_bits from @freeindex on, 64 at a time,
  *	for nextFreeFast's count-trailing-zeros
- * @alloc_bits: one bit per object, set when allocated
- * @gcmark_bits: one bit per object, set atomically when freed
  * @elemsize: object size in bytes
  * @limit: end of the last object
+ * @nfreed: objects freed since the last sweep (bits set in @freed_bits)
+ * @in_list: which of its mcentral's lists holds it (enum gospan_span_list)
+ * @rcu: a released span's descriptor is reused only after a grace period,
+ *	so that a free racing with the release never touches another span
+ * @tiny_state: for tiny-block spans, per 16-byte block: bit o set while an
+ *	object starts at offset o, bit 16 while an mcache allocates from it
+ * @alloc_bits: one bit per object, set when allocated as of the last sweep
+ *	(objects below @freeindex are allocated whatever their bit says)
+ * @freed_bits: one bit per object, set atomically by a free, cleared by the
+ *	sweep that folds it into @alloc_bits (Go's gcmarkBits, inverted: gospan
+ *	learns of dead objects from frees, not from marking)
  *
  * The mheap sets @base, @npages and @state, and @elemsize, @nelems and
  * @limit for large objects; the small-object path owns the rest.
  *
  * Locking: @base and @npages are fixed while the span is in use; @state and
- * the span map entries for it change under the mheap lock.
+ * the span map entries for it change under the mheap lock. While an mcache
+ * holds the span, @freeindex, @alloc_cache, @alloc_count and @alloc_bits
+ * belong to that CPU (under its local lock); otherwise to the mcentral
+ * (under its lock), which alone sweeps. @freed_bits and @nfreed are atomic
+ * and written by any CPU.
  */
 struct gospan_mspan {
 	struct list_head list;
@@ -70,10 +86,21 @@ struct gospan_mspan {
 	u32 divmul;
 	u32 sweepgen;
 	u64 alloc_cache;
-	unsigned long *alloc_bits;
-	unsigned long *gcmark_bits;
 	unsigned long elemsize;
 	unsigned long limit;
+	atomic_t nfreed;
+	u8 in_list;
+	struct rcu_head rcu;
+	atomic_t *tiny_state;
+	DECLARE_BITMAP(alloc_bits, GOSPAN_MAX_OBJECTS);
+	DECLARE_BITMAP(freed_bits, GOSPAN_MAX_OBJECTS);
+};
+
+/* Which list of its mcentral holds a span. */
+enum gospan_span_list {
+	GOSPAN_LIST_NONE,	/* cached by an mcache, or being swept */
+	GOSPAN_LIST_PARTIAL,
+	GOSPAN_LIST_FULL,
 };
 
 /**
@@ -140,6 +167,7 @@ enum gospan_free_error {
 	GOSPAN_FREE_NOT_ALLOCATED,	/* gospan's page, but free: a double free? */
 	GOSPAN_FREE_INTERIOR,	/* inside an object, not at its start */
 	GOSPAN_FREE_NOT_LARGE,	/* in a span of small objects */
+	GOSPAN_FREE_WRONG_CACHE,	/* in a span of another cache's class */
 };
 
 extern struct gospan_mheap gospan_heap;
@@ -150,6 +178,7 @@ struct gospan_mspan *gospan_mheap_alloc_span(struct gospan_mheap *h,
 					     unsigned long npages,
 					     unsigned int spanclass, gfp_t gfp);
 void gospan_mheap_free_span(struct gospan_mheap *h, struct gospan_mspan *s);
+void gospan_mheap_free_span_rcu(struct gospan_mheap *h, struct gospan_mspan *s);
 void *gospan_mheap_alloc_large(struct gospan_mheap *h, size_t size, gfp_t gfp);
 enum gospan_free_error gospan_mheap_free_large(struct gospan_mheap *h,
 					       const void *ptr);

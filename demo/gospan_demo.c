@@ -3,11 +3,13 @@
  * The demonstration workload of `make run`.
  *
  * It takes a mix of request sizes shaped like a kernel's (the sizes of
- * common slab objects, weighted roughly by how often they are allocated)
- * and reports what gospan does with them today: the size class each request
- * rounds to and the bytes lost to rounding, beside kmalloc's rounding of the
- * same requests on the same kernel. As gospan grows, this module will
- * allocate and free the mix for real.
+ * common slab objects, weighted roughly by how often they are allocated),
+ * allocates them from gospan with a working set of WORKING_SET live objects
+ * (the oldest is freed when a new one comes), and keeps the last working
+ * set until it is unloaded, so that gospan's debugfs files show a heap in
+ * use. It also reports the bytes lost to rounding, beside kmalloc's
+ * rounding of the same requests on the same kernel, and runs a cache of
+ * 192-byte objects with a constructor.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -33,10 +35,22 @@ static unsigned int nr_requests = 100000;
 module_param(nr_requests, uint, 0444);
 MODULE_PARM_DESC(nr_requests, "how many requests to draw from the mix");
 
+#define WORKING_SET	4096
+
+static void *live[WORKING_SET];
+static struct gospan_cache *demo_cache;
+static void *cached[256];
+
+static void demo_ctor(void *obj)
+{
+	memset(obj, 0x5a, 192);
+}
+
 static int __init gospan_demo_init(void)
 {
 	unsigned int i, total_weight = 0;
 	u64 asked = 0, gospan_bytes = 0, kmalloc_bytes = 0;
+	unsigned int failed = 0;
 	struct rnd_state rnd;
 
 	prandom_seed_state(&rnd, 42);
@@ -55,9 +69,19 @@ static int __init gospan_demo_init(void)
 		asked += size;
 		gospan_bytes += gospan_size_roundup(size);
 		kmalloc_bytes += kmalloc_size_roundup(size);
+		gospan_free(live[i % WORKING_SET]);
+		live[i % WORKING_SET] = gospan_alloc(size, GFP_KERNEL);
+		if (!live[i % WORKING_SET])
+			failed++;
 	}
 
-	pr_info("%u requests, %llu bytes asked\n", nr_requests, asked);
+	demo_cache = gospan_cache_create("demo-192", 192, 0, 0, demo_ctor);
+	if (demo_cache)
+		for (i = 0; i < ARRAY_SIZE(cached); i++)
+			cached[i] = gospan_cache_alloc(demo_cache, GFP_KERNEL);
+
+	pr_info("%u requests, %llu bytes asked, %u failed; %u kept live\n",
+		nr_requests, asked, failed, min_t(unsigned int, nr_requests, WORKING_SET));
 	pr_info("gospan rounds them to %llu bytes (%llu.%02llu%% lost to rounding)\n",
 		gospan_bytes, div64_u64((gospan_bytes - asked) * 100, gospan_bytes),
 		div64_u64((gospan_bytes - asked) * 10000, gospan_bytes) % 100);
@@ -69,6 +93,14 @@ static int __init gospan_demo_init(void)
 
 static void __exit gospan_demo_exit(void)
 {
+	unsigned int i;
+
+	for (i = 0; i < WORKING_SET; i++)
+		gospan_free(live[i]);
+	if (demo_cache) {
+		gospan_cache_free_bulk(demo_cache, ARRAY_SIZE(cached), cached);
+		gospan_cache_destroy(demo_cache);
+	}
 }
 
 module_init(gospan_demo_init);

@@ -1,0 +1,95 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The central free lists (Go's runtime/mcentral.go): one mcentral per span
+ * class hands spans with free objects to the mcaches and takes them back.
+ * Its place in the allocator is steps 3 and 4 at the top of gospan.c.
+ *
+ * Span classes: 0 is "large" (no mcentral); 1 .. GOSPAN_NUM_SIZE_CLASSES - 1
+ * are the size classes, shared by gospan_alloc() and by every cache whose
+ * objects fit one; GOSPAN_TINY_SPANCLASS holds the tiny allocator's 16-byte
+ * blocks; the rest belong to caches of their own (a ctor, or a size or
+ * alignment no size class suits).
+ */
+#ifndef _GOSPAN_MCENTRAL_H
+#define _GOSPAN_MCENTRAL_H
+
+#include <linux/list.h>
+#include <linux/spinlock.h>
+#include <linux/types.h>
+
+#include "mheap.h"
+
+#define GOSPAN_NUM_SPAN_CLASSES		256
+#define GOSPAN_TINY_SPANCLASS		GOSPAN_NUM_SIZE_CLASSES
+#define GOSPAN_FIRST_PRIVATE_SPANCLASS	(GOSPAN_TINY_SPANCLASS + 1)
+#define GOSPAN_TINY_SIZE		16
+
+struct gospan_cache;
+
+/**
+ * struct gospan_mcentral - the spans of one span class (Go's mcentral)
+ * @lock: protects the lists, @sweepgen, @nspans, and the bitmaps of
+ *	every span of the class that no mcache holds
+ * @spanclass: the span class
+ * @elemsize: object size
+ * @npages: span length in gospan pages
+ * @nelems: objects per span
+ * @divmul: ceil(2^32 / @elemsize)
+ * @ctor: run on every object when its span is carved, or NULL
+ * @sweepgen: Go's sweepgen, per class: a span is swept when its sweepgen
+ *	equals it, needs sweeping at @sweepgen - 2, is held by an mcache at
+ *	@sweepgen + 3 (+ 1 if cached before the last sweep cycle). It grows by
+ *	2 when gospan_mcentral_reclaim() starts a sweep cycle.
+ * @partial: spans with free objects, [(@sweepgen / 2) % 2] swept, the
+ *	other unswept (Go's partialSwept/partialUnswept; the roles swap when
+ *	@sweepgen grows, as in Go)
+ * @full: spans without free objects, indexed the same way
+ * @nspans: spans of the class, wherever they are
+ *
+ * A span enters an unswept list when a free reaches it while it is full;
+ * the mcentral sweeps it (folds its freed_bits into its alloc_bits) before
+ * handing it out, and gives it back to the mheap once all its objects are
+ * free.
+ */
+struct gospan_mcentral {
+	spinlock_t lock;	/* see above; after the mcache's, before the heap's */
+	unsigned int spanclass;
+	unsigned int elemsize;
+	unsigned int npages;
+	unsigned int nelems;
+	u32 divmul;
+	void (*ctor)(void *obj);
+	u32 sweepgen;
+	struct list_head partial[2];
+	struct list_head full[2];
+	unsigned long nspans;
+};
+
+extern struct gospan_mcentral *gospan_centrals[GOSPAN_NUM_SPAN_CLASSES];
+
+int gospan_mcentral_init(struct gospan_mcentral *c, unsigned int spanclass,
+			 unsigned int elemsize, void (*ctor)(void *obj));
+struct gospan_mspan *gospan_mcentral_cache_span(struct gospan_mcentral *c);
+struct gospan_mspan *gospan_mcentral_grow(struct gospan_mcentral *c, gfp_t gfp);
+void gospan_mcentral_uncache_span(struct gospan_mcentral *c, struct gospan_mspan *s);
+void gospan_mcentral_note_free(struct gospan_mcentral *c, struct gospan_mspan *s);
+unsigned long gospan_mcentral_reclaim(struct gospan_mcentral *c);
+unsigned int gospan_span_next_free_index(struct gospan_mspan *s);
+bool gospan_span_sweep_cached(struct gospan_mspan *s);
+enum gospan_free_error gospan_free_small(struct gospan_mspan *s, const void *p);
+
+/**
+ * gospan_span_obj_index() - the object of a span an address falls in
+ * @s: a span of small objects
+ * @p: an address inside it
+ *
+ * Context: Any context.
+ * Return: the object's index (may be >= nelems in the span's tail).
+ */
+static inline unsigned int gospan_span_obj_index(const struct gospan_mspan *s,
+						 const void *p)
+{
+	return ((u64)((unsigned long)p - s->base) * s->divmul) >> 32;
+}
+
+#endif /* _GOSPAN_MCENTRAL_H */
