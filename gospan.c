@@ -89,6 +89,7 @@
 #include <linux/cache.h>
 #include <linux/debugfs.h>
 #include <linux/init.h>
+#include <linux/kmemleak.h>
 #include <linux/module.h>
 #include <linux/mutex.h>
 #include <linux/percpu.h>
@@ -189,7 +190,8 @@ EXPORT_SYMBOL_NS_GPL(gospan_error_count, GOSPAN);
  * @gfp: GFP flags as for kmalloc(); __GFP_ZERO zeroes the object
  *
  * Objects are aligned to at least ARCH_KMALLOC_MINALIGN, and to their size
- * when it is a power of two. A size over the limit is reported and counted
+ * when it is a power of two. Like slab objects, they are registered with
+ * kmemleak (a no-op without CONFIG_DEBUG_KMEMLEAK). A size over the limit is reported and counted
  * (GOSPAN_ERR_BAD_SIZE).
  *
  * Context: Any context; may sleep if @gfp allows it.
@@ -205,8 +207,11 @@ void *gospan_alloc(size_t size, gfp_t gfp)
 		unsigned int cls = gospan_size_to_class(size);
 
 		p = gospan_mcache_alloc(cls, gfp, &class_counts.allocs[cls]);
-		if (p && unlikely(gfp & __GFP_ZERO))
+		if (unlikely(!p))
+			return NULL;
+		if (unlikely(gfp & __GFP_ZERO))
 			memset(p, 0, gospan_class_to_size[cls]);
+		kmemleak_alloc(p, size, 1, gfp);
 		return p;
 	}
 	if (!size)
@@ -243,7 +248,7 @@ static bool free_checked(struct gospan_cache *cache, const void *p,
 		else if (spc == GOSPAN_TINY_SPANCLASS)
 			err = gospan_free_tiny(s, p);
 		else
-			err = gospan_free_small(s, p);
+			err = gospan_free_small(s, p, true);
 	}
 	rcu_read_unlock();
 
@@ -472,8 +477,11 @@ void *gospan_cache_alloc(struct gospan_cache *cache, gfp_t gfp)
 		p = gospan_mcache_alloc_tiny(cache->size, gfp, &cache->counts->allocs);
 	else
 		p = gospan_mcache_alloc(cache->spanclass, gfp, &cache->counts->allocs);
-	if (p && unlikely(gfp & __GFP_ZERO))
+	if (unlikely(!p))
+		return NULL;
+	if (unlikely(gfp & __GFP_ZERO))
 		memset(p, 0, cache->size);
+	kmemleak_alloc(p, cache->size, 1, gfp);
 	return p;
 }
 EXPORT_SYMBOL_NS_GPL(gospan_cache_alloc, GOSPAN);

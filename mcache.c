@@ -7,6 +7,7 @@
 #include <linux/bitops.h>
 #include <linux/cpu.h>
 #include <linux/cpuhotplug.h>
+#include <linux/kmemleak.h>
 #include <linux/mutex.h>
 #include <linux/rcupdate.h>
 #include <linux/workqueue.h>
@@ -159,7 +160,7 @@ static void tiny_retire(struct gospan_mcache *mc)
 	rcu_read_lock();
 	s = gospan_span_of((void *)mc->tiny);
 	if (atomic_fetch_andnot(TINY_HELD, tiny_state_of(s, mc->tiny)) == TINY_HELD)
-		gospan_free_small(s, (void *)mc->tiny);
+		gospan_free_small(s, (void *)mc->tiny, false);
 	rcu_read_unlock();
 	mc->tiny = 0;
 }
@@ -240,11 +241,14 @@ enum gospan_free_error gospan_free_tiny(struct gospan_mspan *s, const void *p)
 
 	if (off / GOSPAN_TINY_SIZE >= s->nelems)
 		return GOSPAN_FREE_INTERIOR;
+	if (!(atomic_read(tiny_state_of(s, block)) & BIT(o)))
+		return GOSPAN_FREE_NOT_ALLOCATED;
+	kmemleak_free(p);	/* before the block can be reused */
 	old = atomic_fetch_andnot(BIT(o), tiny_state_of(s, block));
 	if (!(old & BIT(o)))
-		return GOSPAN_FREE_NOT_ALLOCATED;
+		return GOSPAN_FREE_NOT_ALLOCATED;	/* a racing double free */
 	if (old == BIT(o))	/* the last object, and no mcache holds the block */
-		return gospan_free_small(s, (void *)block);
+		return gospan_free_small(s, (void *)block, false);
 	return GOSPAN_FREE_OK;
 }
 

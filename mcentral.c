@@ -16,6 +16,7 @@
  */
 #include <linux/bitmap.h>
 #include <linux/bitops.h>
+#include <linux/kmemleak.h>
 #include <linux/slab.h>
 
 #include "mcentral.h"
@@ -412,6 +413,8 @@ EXPORT_SYMBOL_NS_GPL(gospan_mcentral_reclaim, GOSPAN_INTERNAL);
  * gospan_free_small() - free an object of a span of small objects
  * @s: the span holding @p; the caller is in an RCU read-side section
  * @p: the object
+ * @tracked: @p was registered with kmemleak (every object handed out is;
+ *	a tiny allocator's block is not)
  *
  * Marks the object dead in freed_bits (atomically: any CPU, any context)
  * and tells the mcentral only when the span needs to move: the first free
@@ -421,7 +424,8 @@ EXPORT_SYMBOL_NS_GPL(gospan_mcentral_reclaim, GOSPAN_INTERNAL);
  * Context: Any context.
  * Return: GOSPAN_FREE_OK, or why @p was refused (nothing is changed then).
  */
-enum gospan_free_error gospan_free_small(struct gospan_mspan *s, const void *p)
+enum gospan_free_error gospan_free_small(struct gospan_mspan *s, const void *p,
+				       bool tracked)
 {
 	unsigned int idx = gospan_span_obj_index(s, p);
 	struct gospan_mcentral *c;
@@ -433,10 +437,13 @@ enum gospan_free_error gospan_free_small(struct gospan_mspan *s, const void *p)
 	/* Allocated: below freeindex, or allocated as of the last sweep. */
 	live = idx < READ_ONCE(s->freeindex);
 	smp_rmb();	/* freeindex before alloc_bits: see sweep() */
-	if (!live && !test_bit(idx, s->alloc_bits))
+	if ((!live && !test_bit(idx, s->alloc_bits)) || test_bit(idx, s->freed_bits))
 		return GOSPAN_FREE_NOT_ALLOCATED;
+	/* Before the object can be swept and handed out again. */
+	if (tracked)
+		kmemleak_free(p);
 	if (test_and_set_bit(idx, s->freed_bits))
-		return GOSPAN_FREE_NOT_ALLOCATED;
+		return GOSPAN_FREE_NOT_ALLOCATED;	/* a racing double free */
 	n = atomic_inc_return(&s->nfreed);
 	list = READ_ONCE(s->in_list);
 	if (list == GOSPAN_LIST_FULL ||

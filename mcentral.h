@@ -76,7 +76,8 @@ void gospan_mcentral_note_free(struct gospan_mcentral *c, struct gospan_mspan *s
 unsigned long gospan_mcentral_reclaim(struct gospan_mcentral *c);
 unsigned int gospan_span_next_free_index(struct gospan_mspan *s);
 bool gospan_span_sweep_cached(struct gospan_mspan *s);
-enum gospan_free_error gospan_free_small(struct gospan_mspan *s, const void *p);
+enum gospan_free_error gospan_free_small(struct gospan_mspan *s, const void *p,
+					 bool tracked);
 
 /**
  * gospan_span_obj_index() - the object of a span an address falls in

@@ -5,6 +5,7 @@
  */
 #include <linux/align.h>
 #include <linux/gfp.h>
+#include <linux/kmemleak.h>
 #include <linux/mm.h>
 #include <linux/string.h>
 
@@ -77,6 +78,8 @@ void *gospan_fixalloc_alloc(struct gospan_fixalloc *f, gfp_t gfp)
 		page = alloc_page(gfp & ~(__GFP_ZERO | __GFP_HIGHMEM));
 		if (!page)
 			return NULL;
+		/* Scanned for pointers (to tiny-block state...), never reported. */
+		kmemleak_alloc(page_address(page), PAGE_SIZE, 0, gfp);
 	}
 	memset(obj, 0, f->size);
 	return obj;
@@ -121,6 +124,7 @@ size_t gospan_fixalloc_destroy(struct gospan_fixalloc *f)
 		return inuse;
 	list_for_each_entry_safe(page, next, &f->pages, lru) {
 		list_del(&page->lru);
+		kmemleak_free(page_address(page));
 		__free_page(page);
 	}
 	gospan_fixalloc_init(f, f->size);

@@ -22,6 +22,7 @@
 #include <linux/bitmap.h>
 #include <linux/debugfs.h>
 #include <linux/gfp.h>
+#include <linux/kmemleak.h>
 #include <linux/log2.h>
 #include <linux/minmax.h>
 #include <linux/mm.h>
@@ -300,7 +301,8 @@ void gospan_mheap_free_span_rcu(struct gospan_mheap *h, struct gospan_mspan *s)
  * @size: bytes, up to GOSPAN_MAX_SIZE (kmalloc's limit)
  * @gfp: allocation flags; __GFP_ZERO zeroes the whole usable size
  *
- * The object is a span of its own, @size rounded up to whole pages.
+ * The object is a span of its own, @size rounded up to whole pages, and is
+ * registered with kmemleak like any slab object.
  *
  * Context: Any context that @gfp allows.
  * Return: the object, or NULL if @size is 0 or over the limit, or memory
@@ -317,6 +319,7 @@ void *gospan_mheap_alloc_large(struct gospan_mheap *h, size_t size, gfp_t gfp)
 		return NULL;
 	if (gfp & __GFP_ZERO)
 		memset((void *)s->base, 0, s->elemsize);
+	kmemleak_alloc((void *)s->base, size, 1, gfp);
 	return (void *)s->base;
 }
 EXPORT_SYMBOL_NS_GPL(gospan_mheap_alloc_large, GOSPAN_INTERNAL);
@@ -381,6 +384,7 @@ enum gospan_free_error gospan_mheap_free_large(struct gospan_mheap *h,
 		spin_unlock_irqrestore(&h->lock, flags);
 		return GOSPAN_FREE_NOT_ALLOCATED;
 	}
+	kmemleak_free(ptr);
 	free_span_locked(h, s);
 	spin_unlock_irqrestore(&h->lock, flags);
 	gospan_fixalloc_free(&h->spanalloc, s);
