@@ -425,7 +425,7 @@ EXPORT_SYMBOL_NS_GPL(gospan_mcentral_reclaim, GOSPAN_INTERNAL);
  * Return: GOSPAN_FREE_OK, or why @p was refused (nothing is changed then).
  */
 enum gospan_free_error gospan_free_small(struct gospan_mspan *s, const void *p,
-				       bool tracked)
+					 bool tracked)
 {
 	unsigned int idx = gospan_span_obj_index(s, p);
 	struct gospan_mcentral *c;
