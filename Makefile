@@ -33,8 +33,12 @@ test:
 run:
 	scripts/gospan-run
 
+# gospan against SLUB on the perf kernel: bench/results/ (CSV, summary.md, plots).
+bench:
+	scripts/gospan-bench
+
 # An interactive guest shell with gospan loaded.
 vm:
 	scripts/gospan-vm --kernel debug
 
-.PHONY: all modules modules_install clean sizeclasses check test run vm
+.PHONY: all modules modules_install clean sizeclasses check test run bench vm
