@@ -270,13 +270,19 @@ struct gospan_mspan *gospan_mcentral_grow(struct gospan_mcentral *c, gfp_t gfp)
 	return s;
 }
 
-/* Sweep a span nobody holds whose objects may all be free; maybe release it. */
+/*
+ * Sweep a span nobody holds whose objects may all be free; maybe release it.
+ * A released span is on no list: in_list says so, so that a free that saw
+ * it on a list and waits for the lock (gospan_mcentral_note_free()) leaves
+ * it alone instead of releasing it a second time. Lock held.
+ */
 static bool sweep_or_release(struct gospan_mcentral *c, struct gospan_mspan *s)
 {
 	sweep(s);
 	if (s->alloc_count)
 		return false;
 	c->nspans--;
+	WRITE_ONCE(s->in_list, GOSPAN_LIST_NONE);
 	return true;
 }
 
@@ -391,12 +397,10 @@ unsigned long gospan_mcentral_reclaim(struct gospan_mcentral *c)
 
 		while ((s = list_first_entry_or_null(l, struct gospan_mspan, list))) {
 			list_del_init(&s->list);
-			if (sweep_or_release(c, s)) {
-				WRITE_ONCE(s->in_list, GOSPAN_LIST_NONE);
+			if (sweep_or_release(c, s))
 				list_add(&s->list, &empty);
-			} else {
+			else
 				place_locked(c, s, false);
-			}
 		}
 	}
 	spin_unlock_irqrestore(&c->lock, flags);
