@@ -69,6 +69,9 @@
  *   mheap.c        grow, spans, the span map, large objects, release
  *   mpagealloc.c   Go's pageAlloc: bitmaps and pallocSum radix summaries
  *   mfixalloc.c    Go's fixalloc: span descriptors from whole pages
+ *   mstats.c       Go's MemStats: per-CPU counters bumped by the paths
+ *                  above, folded by readers without stopping any CPU
+ *   gospan_trace.h the tracepoints (events/gospan/)
  *
  * Locking, outermost first:
  *   gospan_mcache.lock (local_lock, per CPU; irqs off, or a per-CPU
@@ -81,7 +84,15 @@
  * GFP_ATOMIC request never sleeps. The span map and span descriptors are
  * read without a lock under RCU (arenas and descriptors are reused only
  * after a grace period). gospan_caches_mutex (cache list, private span
- * classes) is taken only by cache create and destroy.
+ * classes) is taken only by cache create and destroy, and by the statistics
+ * files that walk caches or private classes; a MemStats reader takes the
+ * heap lock (mstats.c explains why that is enough).
+ *
+ * Statistics. Every allocation above bumps its span class's per-CPU
+ * counters before it returns the object, and every free bumps them before
+ * the object's span can move (mstats.h); nothing is ever flushed, and
+ * readers fold all CPUs' counters in an order that keeps every snapshot
+ * consistent (mstats.c).
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -100,11 +111,13 @@
 #include <linux/string.h>
 
 #include "gospan.h"
+#include "gospan_trace.h"
 #include "internal.h"
 #include "mcache.h"
 #include "mcentral.h"
 #include "mheap.h"
 #include "msize.h"
+#include "mstats.h"
 
 /* /sys/kernel/debug/gospan/: every statistics file lives below it. */
 static struct dentry *gospan_debugfs_root;
@@ -113,17 +126,9 @@ static struct dentry *gospan_debugfs_root;
 static struct gospan_mcentral shared_centrals[GOSPAN_FIRST_PRIVATE_SPANCLASS];
 
 /* Caches, and the span classes private caches own. */
-static DEFINE_MUTEX(gospan_caches_mutex);
+DEFINE_MUTEX(gospan_caches_mutex);
 static LIST_HEAD(gospan_caches);	/* under gospan_caches_mutex */
 static DECLARE_BITMAP(private_classes, GOSPAN_NUM_SPAN_CLASSES);	/* ditto */
-
-/* Per-CPU counts of gospan_alloc()'s small objects, per size class. */
-struct gospan_class_counts {
-	unsigned long allocs[GOSPAN_NUM_SIZE_CLASSES];
-	unsigned long frees[GOSPAN_NUM_SIZE_CLASSES];
-};
-
-static DEFINE_PER_CPU(struct gospan_class_counts, class_counts);
 
 unsigned int gospan_bulk_fail_at;
 EXPORT_SYMBOL_NS_GPL(gospan_bulk_fail_at, GOSPAN_INTERNAL);
@@ -156,13 +161,19 @@ static const char * const error_names[GOSPAN_NR_ERRORS] = {
 };
 
 /*
- * name: the cache's, or NULL for gospan_alloc(); what: the size, flags,
- * span class or count at fault.
+ * cache: the cache at fault (its name is used), or NULL; name: then the
+ * name asked for by gospan_cache_create(), NULL for gospan_alloc(); what:
+ * the size, flags, span class or count at fault.
  */
-static void report(enum gospan_error kind, const char *name, const void *ptr,
-		   unsigned long what, unsigned long caller)
+static void report(enum gospan_error kind, struct gospan_cache *cache,
+		   const char *name, const void *ptr, unsigned long what,
+		   unsigned long caller)
 {
 	atomic_long_inc(&gospan_errors[kind]);
+	if (cache) {
+		atomic_long_inc(&cache->errors);
+		name = cache->name;
+	}
 	pr_err_ratelimited("%s: cache %s, pointer %p, value %#lx, caller %pS\n",
 			   error_names[kind], name ?: "(gospan_alloc)", ptr, what,
 			   (void *)caller);
@@ -206,21 +217,25 @@ void *gospan_alloc(size_t size, gfp_t gfp)
 	if (likely(size && size <= GOSPAN_MAX_SMALL_SIZE)) {
 		unsigned int cls = gospan_size_to_class(size);
 
-		p = gospan_mcache_alloc(cls, gfp, &class_counts.allocs[cls]);
+		p = gospan_mcache_alloc(cls, size, gfp, NULL);
 		if (unlikely(!p))
 			return NULL;
 		if (unlikely(gfp & __GFP_ZERO))
 			memset(p, 0, gospan_class_to_size[cls]);
 		kmemleak_alloc(p, size, 1, gfp);
+		trace_gospan_alloc(p, size, gospan_class_to_size[cls], cls, NULL, _RET_IP_);
 		return p;
 	}
 	if (!size)
 		return ZERO_SIZE_PTR;
 	if (size > GOSPAN_MAX_SIZE) {
-		report(GOSPAN_ERR_BAD_SIZE, NULL, NULL, size, _RET_IP_);
+		report(GOSPAN_ERR_BAD_SIZE, NULL, NULL, NULL, size, _RET_IP_);
 		return NULL;
 	}
-	return gospan_mheap_alloc_large(&gospan_heap, size, gfp);
+	p = gospan_mheap_alloc_large(&gospan_heap, size, gfp);
+	if (p)
+		trace_gospan_alloc(p, size, ALIGN(size, GOSPAN_PAGE_SIZE), 0, NULL, _RET_IP_);
+	return p;
 }
 EXPORT_SYMBOL_NS_GPL(gospan_alloc, GOSPAN);
 
@@ -255,8 +270,7 @@ static bool free_checked(struct gospan_cache *cache, const void *p,
 	if (likely(err == GOSPAN_FREE_OK)) {
 		if (cache)
 			this_cpu_inc(cache->counts->frees);
-		else if (spc && spc < GOSPAN_NUM_SIZE_CLASSES)
-			this_cpu_inc(class_counts.frees[spc]);
+		trace_gospan_free(p, spc, cache ? cache->name : NULL, caller);
 		return true;
 	}
 	if (err == GOSPAN_FREE_WRONG_CACHE)
@@ -267,7 +281,7 @@ static bool free_checked(struct gospan_cache *cache, const void *p,
 		kind = GOSPAN_ERR_INTERIOR;
 	else
 		kind = GOSPAN_ERR_DOUBLE_FREE;
-	report(kind, cache ? cache->name : NULL, p, spc, caller);
+	report(kind, cache, NULL, p, spc, caller);
 	return false;
 }
 
@@ -308,19 +322,19 @@ size_t gospan_size(const void *ptr)
 	rcu_read_lock();
 	s = gospan_span_of(ptr);
 	if (!s) {
-		report(GOSPAN_ERR_FOREIGN, NULL, ptr, 0, _RET_IP_);
+		report(GOSPAN_ERR_FOREIGN, NULL, NULL, ptr, 0, _RET_IP_);
 	} else if (!s->spanclass) {
 		if ((unsigned long)ptr == s->base)
 			size = s->elemsize;
 		else
-			report(GOSPAN_ERR_INTERIOR, NULL, ptr, 0, _RET_IP_);
+			report(GOSPAN_ERR_INTERIOR, NULL, NULL, ptr, 0, _RET_IP_);
 	} else if (s->spanclass != GOSPAN_TINY_SPANCLASS) {
 		idx = gospan_span_obj_index(s, ptr);
 		if (idx < s->nelems && s->base + (unsigned long)idx * s->elemsize ==
 		    (unsigned long)ptr)
 			size = s->elemsize;
 		else
-			report(GOSPAN_ERR_INTERIOR, NULL, ptr, 0, _RET_IP_);
+			report(GOSPAN_ERR_INTERIOR, NULL, NULL, ptr, 0, _RET_IP_);
 	}
 	rcu_read_unlock();
 	return size;
@@ -364,6 +378,7 @@ static int private_class(struct gospan_cache *c, unsigned int elemsize)
 		kfree(central);
 		return err;
 	}
+	atomic_long_add(sizeof(*central), &gospan_other_sys);
 	__set_bit(spc, private_classes);
 	WRITE_ONCE(gospan_centrals[spc], central);
 	c->spanclass = spc;
@@ -398,13 +413,13 @@ struct gospan_cache *gospan_cache_create(const char *name, unsigned int size,
 	int err = 0;
 
 	if (!name || !size || size > GOSPAN_MAX_SMALL_SIZE) {
-		report(GOSPAN_ERR_BAD_SIZE, name ?: "(no name)", NULL, size, _RET_IP_);
+		report(GOSPAN_ERR_BAD_SIZE, NULL, name ?: "(no name)", NULL, size, _RET_IP_);
 		return NULL;
 	}
 	if ((flags & ~known) || (align & (align - 1)) || align > GOSPAN_PAGE_SIZE ||
 	    ((flags & GOSPAN_TINY) &&
 	     (size >= GOSPAN_TINY_SIZE || ctor || align > 1U << __ffs(size)))) {
-		report(GOSPAN_ERR_BAD_FLAGS, name, NULL, align << 16 | flags, _RET_IP_);
+		report(GOSPAN_ERR_BAD_FLAGS, NULL, name, NULL, align << 16 | flags, _RET_IP_);
 		return NULL;
 	}
 	if (flags & GOSPAN_HWCACHE_ALIGN) {
@@ -444,6 +459,7 @@ struct gospan_cache *gospan_cache_create(const char *name, unsigned int size,
 		pr_err("cache %s: no span class (%d)\n", name, err);
 		goto fail;
 	}
+	atomic_long_add(sizeof(*c), &gospan_other_sys);
 	__module_get(THIS_MODULE);
 	return c;
 fail:
@@ -469,19 +485,23 @@ void *gospan_cache_alloc(struct gospan_cache *cache, gfp_t gfp)
 
 	might_alloc(gfp);
 	if (unlikely(cache->ctor && (gfp & __GFP_ZERO))) {
-		report(GOSPAN_ERR_BAD_FLAGS, cache->name, NULL, (__force unsigned long)gfp,
+		report(GOSPAN_ERR_BAD_FLAGS, cache, NULL, NULL, (__force unsigned long)gfp,
 		       _RET_IP_);
 		return NULL;
 	}
 	if (cache->spanclass == GOSPAN_TINY_SPANCLASS)
 		p = gospan_mcache_alloc_tiny(cache->size, gfp, &cache->counts->allocs);
 	else
-		p = gospan_mcache_alloc(cache->spanclass, gfp, &cache->counts->allocs);
+		p = gospan_mcache_alloc(cache->spanclass, cache->size, gfp,
+					&cache->counts->allocs);
 	if (unlikely(!p))
 		return NULL;
 	if (unlikely(gfp & __GFP_ZERO))
 		memset(p, 0, cache->size);
 	kmemleak_alloc(p, cache->size, 1, gfp);
+	trace_gospan_alloc(p, cache->size, cache->spanclass == GOSPAN_TINY_SPANCLASS ?
+			   cache->size : gospan_spanclass_size[cache->spanclass],
+			   cache->spanclass, cache->name, _RET_IP_);
 	return p;
 }
 EXPORT_SYMBOL_NS_GPL(gospan_cache_alloc, GOSPAN);
@@ -616,7 +636,7 @@ void gospan_cache_destroy(struct gospan_cache *cache)
 	if (live) {
 		pr_err("cache %s destroyed with %ld live objects: their memory is kept\n",
 		       cache->name, live);
-		report(GOSPAN_ERR_LIVE_AT_DESTROY, cache->name, NULL, live, _RET_IP_);
+		report(GOSPAN_ERR_LIVE_AT_DESTROY, cache, NULL, NULL, live, _RET_IP_);
 	} else if (spc >= GOSPAN_FIRST_PRIVATE_SPANCLASS) {
 		struct gospan_mcentral *central = gospan_centrals[spc];
 
@@ -625,18 +645,58 @@ void gospan_cache_destroy(struct gospan_cache *cache)
 			pr_err("cache %s: %lu spans still in use: kept\n", cache->name,
 			       central->nspans);
 		} else {
+			gospan_mstats_retire_class(spc);
 			WRITE_ONCE(gospan_centrals[spc], NULL);
 			__clear_bit(spc, private_classes);
 			kfree(central);
+			atomic_long_sub(sizeof(*central), &gospan_other_sys);
 		}
 	}
 	mutex_unlock(&gospan_caches_mutex);
 	free_percpu(cache->counts);
 	kfree_const(cache->name);
 	kfree(cache);
+	atomic_long_sub(sizeof(*cache), &gospan_other_sys);
 	module_put(THIS_MODULE);
 }
 EXPORT_SYMBOL_NS_GPL(gospan_cache_destroy, GOSPAN);
+
+/*
+ * One row per cache, /proc/slabinfo-style. active: objects allocated and
+ * not freed (frees read first, so never negative); total: the objects the
+ * spans of its span class hold, shared with gospan_alloc() and the other
+ * caches of that class when the class column says "shared".
+ */
+static int caches_show(struct seq_file *m, void *unused)
+{
+	struct gospan_cache *c;
+
+	seq_puts(m, "# name                     objsize  elemsize  class         active     total      allocs       frees  errors\n");
+	mutex_lock(&gospan_caches_mutex);
+	list_for_each_entry(c, &gospan_caches, list) {
+		struct gospan_mcentral *central = gospan_centrals[c->spanclass];
+		unsigned long allocs = 0, frees = 0, flags, total;
+		unsigned int cpu;
+
+		for_each_possible_cpu(cpu)
+			frees += per_cpu_ptr(c->counts, cpu)->frees;
+		smp_rmb();	/* an object's free is counted after its allocation */
+		for_each_possible_cpu(cpu)
+			allocs += per_cpu_ptr(c->counts, cpu)->allocs;
+		spin_lock_irqsave(&central->lock, flags);
+		total = central->nspans * central->nelems;
+		spin_unlock_irqrestore(&central->lock, flags);
+		seq_printf(m, "%-24s %9u %9u %4u %-7s %9lu %9lu %11lu %11lu %7ld\n",
+			   c->name, c->size,
+			   c->spanclass == GOSPAN_TINY_SPANCLASS ? c->size : central->elemsize,
+			   c->spanclass,
+			   c->spanclass < GOSPAN_FIRST_PRIVATE_SPANCLASS ? "shared" : "own",
+			   allocs - frees, total, allocs, frees, atomic_long_read(&c->errors));
+	}
+	mutex_unlock(&gospan_caches_mutex);
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(caches);
 
 static int errors_show(struct seq_file *m, void *unused)
 {
@@ -653,32 +713,40 @@ static int __init gospan_init(void)
 	unsigned int spc;
 	int err;
 
+	err = gospan_mstats_init();
+	if (err)
+		return err;
 	for (spc = 1; spc < GOSPAN_FIRST_PRIVATE_SPANCLASS; spc++) {
 		unsigned int size = spc == GOSPAN_TINY_SPANCLASS ? GOSPAN_TINY_SIZE :
 				    gospan_class_to_size[spc];
 
 		err = gospan_mcentral_init(&shared_centrals[spc], spc, size, NULL);
 		if (err)
-			return err;
+			goto fail;
 		gospan_centrals[spc] = &shared_centrals[spc];
 	}
 	bitmap_set(private_classes, 0, GOSPAN_FIRST_PRIVATE_SPANCLASS);
 	err = gospan_mheap_init(&gospan_heap);
 	if (err)
-		return err;
+		goto fail;
 	err = gospan_mcache_init();
 	if (err) {
 		gospan_mheap_destroy(&gospan_heap);
-		return err;
+		goto fail;
 	}
 	gospan_debugfs_root = debugfs_create_dir("gospan", NULL);
 	gospan_msize_debugfs_init(gospan_debugfs_root);
 	gospan_mheap_debugfs_init(gospan_debugfs_root);
 	debugfs_create_file("errors", 0444, gospan_debugfs_root, NULL, &errors_fops);
+	debugfs_create_file("caches", 0444, gospan_debugfs_root, NULL, &caches_fops);
+	gospan_mstats_debugfs_init(gospan_debugfs_root);
 	pr_info("%u size classes, %lu-byte pages, %lu chunk slots of %lu MiB\n",
 		GOSPAN_NUM_SIZE_CLASSES - 1, GOSPAN_PAGE_SIZE, gospan_heap.nchunks,
 		GOSPAN_CHUNK_BYTES >> 20);
 	return 0;
+fail:
+	gospan_mstats_exit();
+	return err;
 }
 
 static void __exit gospan_exit(void)
@@ -703,6 +771,7 @@ static void __exit gospan_exit(void)
 	if (!gospan_mheap_destroy(&gospan_heap))
 		pr_info("unloaded: all %lu pages returned to the kernel\n",
 			gospan_heap.pages_returned);
+	gospan_mstats_exit();
 }
 
 module_init(gospan_init);

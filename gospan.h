@@ -37,6 +37,69 @@ enum gospan_error {
 	GOSPAN_NR_ERRORS
 };
 
+/**
+ * struct gospan_memstats - a snapshot of gospan's statistics
+ * @alloc: bytes of live objects (Go's Alloc; the same as @heap_alloc)
+ * @total_alloc: bytes of objects allocated since gospan was loaded
+ * @sys: bytes taken from the kernel: the sum of the *_sys fields
+ * @mallocs: objects allocated since load; tiny objects count here one by
+ *	one and again in @frees, as in Go, since their lifetimes are not
+ *	tracked (their 16-byte blocks are)
+ * @frees: objects freed since load
+ * @heap_alloc: bytes of live objects in the heap
+ * @heap_sys: bytes of the heap's pages (@heap_inuse + @heap_idle)
+ * @heap_idle: bytes of the heap's pages in no span
+ * @heap_inuse: bytes of the heap's pages in spans
+ * @heap_released: bytes of pages given back to the kernel since load.
+ *	Unlike Go, which keeps a released page's address space (and counts it
+ *	in @heap_idle), gospan gives the page back whole: it leaves @heap_sys.
+ * @heap_objects: live objects: @mallocs - @frees
+ * @stack_inuse: bytes of stack spans: 0, gospan has no stack allocator
+ * @stack_sys: likewise 0
+ * @mspan_inuse: bytes of span descriptors in use
+ * @mspan_sys: bytes of pages holding span descriptors
+ * @mcache_inuse: bytes of the per-CPU mcaches
+ * @mcache_sys: likewise (they are static per-CPU data)
+ * @other_sys: bytes of other metadata: the page allocator's summaries and
+ *	bitmaps, the span map, tiny-block state, mcentrals, caches, counters
+ * @tiny_allocs: tiny objects allocated since load
+ * @large_allocs: objects over 32 KiB allocated since load
+ * @large_frees: objects over 32 KiB freed since load
+ * @heap_grows: blocks the heap took from alloc_pages() since load
+ * @chunks_returned: chunks the heap gave back to the kernel since load
+ *
+ * The fields with Go's names have Go's meanings (runtime.MemStats); those
+ * that only make sense with a garbage collector are left out. Every
+ * snapshot satisfies heap_inuse + heap_idle == heap_sys, mallocs - frees ==
+ * heap_objects, alloc == heap_alloc <= heap_inuse and sys >= heap_sys +
+ * mspan_sys + mcache_sys + stack_sys, whatever runs meanwhile.
+ */
+struct gospan_memstats {
+	u64 alloc;
+	u64 total_alloc;
+	u64 sys;
+	u64 mallocs;
+	u64 frees;
+	u64 heap_alloc;
+	u64 heap_sys;
+	u64 heap_idle;
+	u64 heap_inuse;
+	u64 heap_released;
+	u64 heap_objects;
+	u64 stack_inuse;
+	u64 stack_sys;
+	u64 mspan_inuse;
+	u64 mspan_sys;
+	u64 mcache_inuse;
+	u64 mcache_sys;
+	u64 other_sys;
+	u64 tiny_allocs;
+	u64 large_allocs;
+	u64 large_frees;
+	u64 heap_grows;
+	u64 chunks_returned;
+};
+
 void *gospan_alloc(size_t size, gfp_t gfp);
 void gospan_free(const void *ptr);
 size_t gospan_size(const void *ptr);
@@ -54,5 +117,6 @@ int gospan_cache_shrink(struct gospan_cache *cache);
 void gospan_cache_destroy(struct gospan_cache *cache);
 
 unsigned long gospan_error_count(enum gospan_error kind);
+void gospan_read_memstats(struct gospan_memstats *stats);
 
 #endif /* _GOSPAN_H */

@@ -6,6 +6,7 @@
 #ifndef _GOSPAN_INTERNAL_H
 #define _GOSPAN_INTERNAL_H
 
+#include <linux/mutex.h>
 #include <linux/slab.h>
 
 #include "sizeclasses.h"
@@ -39,6 +40,7 @@ struct gospan_cache_counts {
  *	its own
  * @ctor: constructor, or NULL
  * @counts: per-CPU allocation and free counts
+ * @errors: bad inputs refused for this cache
  * @list: in the list of caches (under gospan_caches_mutex)
  */
 struct gospan_cache {
@@ -49,8 +51,15 @@ struct gospan_cache {
 	unsigned int spanclass;
 	void (*ctor)(void *obj);
 	struct gospan_cache_counts __percpu *counts;
+	atomic_long_t errors;
 	struct list_head list;
 };
+
+/*
+ * gospan.c: taken by cache create and destroy, and by statistics readers
+ * that look at private span classes (which those two create and free).
+ */
+extern struct mutex gospan_caches_mutex;
 
 /* msize.c */
 void gospan_msize_debugfs_init(struct dentry *root);

@@ -13,6 +13,7 @@
 #include <linux/workqueue.h>
 
 #include "mcache.h"
+#include "mstats.h"
 
 DEFINE_PER_CPU(struct gospan_mcache, gospan_mcaches) = {
 	.lock = INIT_LOCAL_LOCK(lock),
@@ -119,17 +120,19 @@ static __always_inline void *alloc_locked(struct gospan_mcache **mcp, unsigned i
 /**
  * gospan_mcache_alloc() - allocate one object of a span class
  * @spanclass: the span class, with an mcentral
+ * @req: the bytes the caller asked for (for the statistics)
  * @gfp: allocation flags; a refill that must grow the heap sleeps only if
  *	they allow it, and never with the local lock held
- * @count: per-CPU allocation counter to bump on success
+ * @count: per-CPU allocation counter of a cache to bump on success, or NULL
  *
  * The fast path: this CPU's span for the class, nextFreeFast, no lock but
- * the local one. The object is not zeroed.
+ * the local one. The object is not zeroed. The class's counters (mstats.h)
+ * are bumped before the object is handed out.
  *
  * Context: Any context that @gfp allows.
  * Return: the object, or NULL when memory ran out.
  */
-void *gospan_mcache_alloc(unsigned int spanclass, gfp_t gfp,
+void *gospan_mcache_alloc(unsigned int spanclass, size_t req, gfp_t gfp,
 			  unsigned long __percpu *count)
 {
 	struct gospan_mcache *mc;
@@ -139,8 +142,11 @@ void *gospan_mcache_alloc(unsigned int spanclass, gfp_t gfp,
 	local_lock_irqsave(&gospan_mcaches.lock, flags);
 	mc = this_cpu_ptr(&gospan_mcaches);
 	p = alloc_locked(&mc, spanclass, gfp, &flags);
-	if (likely(p))
-		this_cpu_inc(*count);
+	if (likely(p)) {
+		gospan_count_malloc(spanclass, req);
+		if (count)
+			this_cpu_inc(*count);
+	}
 	local_unlock_irqrestore(&gospan_mcaches.lock, flags);
 	return p;
 }
@@ -206,6 +212,7 @@ void *gospan_mcache_alloc_tiny(size_t size, gfp_t gfp, unsigned long __percpu *c
 	p = alloc_locked(&mc, GOSPAN_TINY_SPANCLASS, gfp, &flags);
 	if (!p)
 		goto out;
+	gospan_count_malloc(GOSPAN_TINY_SPANCLASS, GOSPAN_TINY_SIZE);
 	block = (unsigned long)p;
 	/* Keep whichever block has more room left, as Go does. */
 	if (!mc->tiny || size < mc->tinyoffset) {
@@ -217,8 +224,10 @@ void *gospan_mcache_alloc_tiny(size_t size, gfp_t gfp, unsigned long __percpu *c
 		atomic_set(tiny_state_of(gospan_span_of(p), block), BIT(0));
 	}
 out:
-	if (p)
+	if (p) {
+		this_cpu_inc(gospan_mstats->tiny_allocs);
 		this_cpu_inc(*count);
+	}
 	local_unlock_irqrestore(&gospan_mcaches.lock, flags);
 	return p;
 }

@@ -34,7 +34,7 @@ struct gospan_mcache {
 
 DECLARE_PER_CPU(struct gospan_mcache, gospan_mcaches);
 
-void *gospan_mcache_alloc(unsigned int spanclass, gfp_t gfp,
+void *gospan_mcache_alloc(unsigned int spanclass, size_t req, gfp_t gfp,
 			  unsigned long __percpu *count);
 void *gospan_mcache_alloc_tiny(size_t size, gfp_t gfp, unsigned long __percpu *count);
 enum gospan_free_error gospan_free_tiny(struct gospan_mspan *s, const void *p);

@@ -19,8 +19,10 @@
 #include <linux/kmemleak.h>
 #include <linux/slab.h>
 
+#include "gospan_trace.h"
 #include "mcentral.h"
 #include "msize.h"
+#include "mstats.h"
 
 static_assert(BITS_PER_LONG == 64, "allocCache is one word of alloc_bits");
 
@@ -99,6 +101,7 @@ static void sweep(struct gospan_mspan *s)
 	smp_wmb();	/* alloc_bits before freeindex: see gospan_free_small() */
 	WRITE_ONCE(s->freeindex, 0);
 	refill_alloc_cache(s, 0);
+	trace_gospan_sweep(s);
 }
 
 /**
@@ -167,6 +170,7 @@ int gospan_mcentral_init(struct gospan_mcentral *c, unsigned int spanclass,
 	for (n = 0; n <= bytes; n += 8)
 		if (((n * c->divmul) >> 32) != n / elemsize)
 			return -EINVAL;
+	WRITE_ONCE(gospan_spanclass_size[spanclass], elemsize);
 	return 0;
 }
 
@@ -177,6 +181,7 @@ static struct gospan_mspan *cache_locked(struct gospan_mcentral *c,
 	list_del_init(&s->list);
 	WRITE_ONCE(s->in_list, GOSPAN_LIST_NONE);
 	s->sweepgen = c->sweepgen + 3;
+	trace_gospan_cache_span(s);
 	return s;
 }
 
@@ -258,6 +263,7 @@ struct gospan_mspan *gospan_mcentral_grow(struct gospan_mcentral *c, gfp_t gfp)
 			gospan_mheap_free_span(&gospan_heap, s);
 			return NULL;
 		}
+		atomic_long_add(c->nelems * sizeof(atomic_t), &gospan_other_sys);
 	}
 	if (c->ctor)
 		for (i = 0; i < c->nelems; i++)
@@ -267,6 +273,7 @@ struct gospan_mspan *gospan_mcentral_grow(struct gospan_mcentral *c, gfp_t gfp)
 	s->sweepgen = c->sweepgen + 3;
 	c->nspans++;
 	spin_unlock_irqrestore(&c->lock, flags);
+	trace_gospan_cache_span(s);
 	return s;
 }
 
@@ -322,6 +329,7 @@ void gospan_mcentral_uncache_span(struct gospan_mcentral *c, struct gospan_mspan
 	unsigned long flags;
 	int nfreed;
 
+	trace_gospan_uncache_span(s);
 	spin_lock_irqsave(&c->lock, flags);
 	nfreed = atomic_read(&s->nfreed);
 	if (nfreed && nfreed == s->alloc_count)
@@ -448,6 +456,8 @@ enum gospan_free_error gospan_free_small(struct gospan_mspan *s, const void *p,
 		kmemleak_free(p);
 	if (test_and_set_bit(idx, s->freed_bits))
 		return GOSPAN_FREE_NOT_ALLOCATED;	/* a racing double free */
+	/* Counted before the span may go back to the heap: see mstats.c. */
+	gospan_count_free(s->spanclass);
 	n = atomic_inc_return(&s->nfreed);
 	list = READ_ONCE(s->in_list);
 	if (list == GOSPAN_LIST_FULL ||

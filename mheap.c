@@ -32,8 +32,10 @@
 #include <linux/string.h>
 #include <linux/vmalloc.h>
 
+#include "gospan_trace.h"
 #include "internal.h"
 #include "mheap.h"
+#include "mstats.h"
 
 /* gospan's own heap. */
 struct gospan_mheap gospan_heap;
@@ -82,6 +84,7 @@ int gospan_mheap_init(struct gospan_mheap *h)
 		gospan_pagealloc_destroy(&h->pages);
 		return -ENOMEM;
 	}
+	h->arena_sys = h->nchunks * sizeof(*h->arenas);
 	gospan_fixalloc_init(&h->spanalloc, sizeof(struct gospan_mspan));
 	h->max_grow_order = GOSPAN_CHUNK_ORDER;
 	return 0;
@@ -150,6 +153,7 @@ static bool grow(struct gospan_mheap *h, unsigned long npages, gfp_t gfp)
 		a = spare;
 		spare = NULL;
 		rcu_assign_pointer(h->arenas[ci], a);
+		h->arena_sys += sizeof(*a);
 	}
 	bitmap_set(a->owned, page_in_chunk(first), n);
 	a->nowned += n;
@@ -160,6 +164,8 @@ static bool grow(struct gospan_mheap *h, unsigned long npages, gfp_t gfp)
 
 	if (!ok)	/* cannot happen: ci is in range and pd was there */
 		pr_err("page allocator refused %lu pages at page %lu\n", n, first);
+	else
+		trace_gospan_heap_grow(page_to_addr(first), n);
 	kfree(pd);
 	kfree(spare);
 	return ok;
@@ -220,8 +226,11 @@ struct gospan_mspan *gospan_mheap_alloc_span(struct gospan_mheap *h,
 			s->limit = s->base + s->elemsize;
 			set_spans(h, base, npages, s);
 			h->pages_in_use += npages;
-			if (!spanclass)
+			if (!spanclass) {
 				h->large_allocs++;
+				h->large_bytes += s->elemsize;
+				h->large_bytes_total += s->elemsize;
+			}
 			spin_unlock_irqrestore(&h->lock, flags);
 			return s;
 		}
@@ -241,8 +250,10 @@ static void free_span_locked(struct gospan_mheap *h, struct gospan_mspan *s)
 	set_spans(h, first, s->npages, NULL);
 	gospan_pagealloc_free(&h->pages, first, s->npages);
 	h->pages_in_use -= s->npages;
-	if (!s->spanclass)
+	if (!s->spanclass) {
 		h->large_frees++;
+		h->large_bytes -= s->elemsize;
+	}
 	s->state = GOSPAN_SPAN_DEAD;
 }
 
@@ -270,6 +281,8 @@ static void span_rcu_free(struct rcu_head *rcu)
 {
 	struct gospan_mspan *s = container_of(rcu, struct gospan_mspan, rcu);
 
+	if (s->tiny_state)
+		atomic_long_sub(s->nelems * sizeof(atomic_t), &gospan_other_sys);
 	kfree(s->tiny_state);
 	gospan_fixalloc_free(&gospan_heap.spanalloc, s);
 }
@@ -289,6 +302,7 @@ void gospan_mheap_free_span_rcu(struct gospan_mheap *h, struct gospan_mspan *s)
 {
 	unsigned long flags;
 
+	trace_gospan_span_free(s);
 	spin_lock_irqsave(&h->lock, flags);
 	free_span_locked(h, s);
 	spin_unlock_irqrestore(&h->lock, flags);
@@ -412,6 +426,7 @@ static struct gospan_heap_arena *detach_free_chunk(struct gospan_mheap *h,
 	h->pages_owned -= a->nowned;
 	h->pages_returned += a->nowned;
 	h->chunks_returned++;
+	h->arena_sys -= sizeof(*a);
 	RCU_INIT_POINTER(h->arenas[ci], NULL);
 	return a;
 }
@@ -442,8 +457,12 @@ unsigned long gospan_mheap_release(struct gospan_mheap *h)
 		spin_unlock_irqrestore(&h->lock, flags);
 		if (!a)
 			continue;
-		for_each_set_bitrange(start, end, a->owned, GOSPAN_CHUNK_PAGES)
-			free_pages_run((ci << GOSPAN_CHUNK_PAGES_SHIFT) + start, end - start);
+		for_each_set_bitrange(start, end, a->owned, GOSPAN_CHUNK_PAGES) {
+			unsigned long first = (ci << GOSPAN_CHUNK_PAGES_SHIFT) + start;
+
+			trace_gospan_heap_release(page_to_addr(first), end - start);
+			free_pages_run(first, end - start);
+		}
 		released += a->nowned;
 		kfree_rcu(a, rcu);
 	}

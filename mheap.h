@@ -141,6 +141,9 @@ struct gospan_heap_arena {
  * @chunks_returned: arenas emptied and freed since init (under @lock)
  * @large_allocs: large objects allocated since init (under @lock)
  * @large_frees: large objects freed since init (under @lock)
+ * @large_bytes: bytes of live large objects, whole pages (under @lock)
+ * @large_bytes_total: bytes of large objects allocated since init (ditto)
+ * @arena_sys: bytes of the arena table and the arenas (under @lock)
  *
  * Lock order: an mcentral's lock, then @lock, then @spanalloc's lock.
  */
@@ -158,6 +161,9 @@ struct gospan_mheap {
 	unsigned long chunks_returned;
 	unsigned long large_allocs;
 	unsigned long large_frees;
+	unsigned long large_bytes;
+	unsigned long large_bytes_total;
+	size_t arena_sys;
 };
 
 /* Why gospan_mheap_free_large() refused a pointer. */

@@ -144,10 +144,12 @@ int gospan_pagealloc_init(struct gospan_pagealloc *p, unsigned long nchunks)
 		p->summary[l] = vcalloc(level_entries(p, l), sizeof(u64));
 		if (!p->summary[l])
 			goto nomem;
+		p->sys += level_entries(p, l) * sizeof(u64);
 	}
 	p->chunks = vcalloc(p->nchunks, sizeof(*p->chunks));
 	if (!p->chunks)
 		goto nomem;
+	p->sys += p->nchunks * sizeof(*p->chunks);
 	p->search_addr = GOSPAN_MAX_SEARCH_ADDR;
 	p->start = ULONG_MAX;
 	return 0;
@@ -254,6 +256,7 @@ bool gospan_pagealloc_grow(struct gospan_pagealloc *p, unsigned long base,
 			return false;
 		p->chunks[ci] = *spare;
 		*spare = NULL;
+		p->sys += sizeof(*p->chunks[ci]);
 		bitmap_fill(p->chunks[ci]->alloc, GOSPAN_CHUNK_PAGES);
 	}
 	p->start = min(p->start, ci);

@@ -91,6 +91,8 @@ struct gospan_palloc_data {
  *	GOSPAN_MAX_SEARCH_ADDR when nothing is known to be free.
  * @start: lowest chunk ever grown.
  * @end: one past the highest chunk ever grown.
+ * @sys: bytes of the allocator's own memory: summaries, chunk table and
+ *	chunk bitmaps (part of OtherSys in gospan's MemStats)
  *
  * The summaries and bitmaps are allocated by gospan_pagealloc_init() and
  * gospan_pagealloc_grow()'s caller, so that nothing here allocates memory
@@ -107,6 +109,7 @@ struct gospan_pagealloc {
 	unsigned long nchunks;
 	unsigned long search_addr;
 	unsigned long start, end;
+	size_t sys;
 };
 
 #define GOSPAN_MAX_SEARCH_ADDR	ULONG_MAX

@@ -1,0 +1,367 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * gospan's statistics (Go's runtime/mstats.go): gospan_read_memstats() and
+ * the debugfs files memstats, classes and cpus. mstats.h has the counters;
+ * the top of gospan.c explains the path that bumps them.
+ *
+ * Consistent without stopping the world. Go's ReadMemStats stops every P
+ * to flush its mcache; gospan stops nobody. Every count lives in a per-CPU
+ * counter that only its CPU writes, and a reader folds them all, under
+ * three rules that make any snapshot obey the invariants documented with
+ * struct gospan_memstats:
+ *
+ *  1. An object's allocation is counted before the object is handed out,
+ *     and its free is counted before its span can leave its mcentral (in
+ *     gospan_free_small(), before the free can release the span).
+ *  2. The reader sums every CPU's frees of a span class first, then (after
+ *     smp_rmb()) every CPU's allocations. A free it saw happened after the
+ *     allocation it undoes, so it sees that allocation too: per class,
+ *     mallocs >= frees, and mallocs - frees counts only objects that were
+ *     live at some moment of the read.
+ *  3. The reader holds the heap lock throughout. No span can be created or
+ *     go back to the heap meanwhile, so every object it counts as live sits
+ *     in a span that HeapInuse counts: Alloc <= HeapInuse. The heap's own
+ *     counters (pages, large objects) change only under that lock.
+ *
+ * HeapIdle is HeapSys - HeapInuse and Sys is the sum of the *Sys fields,
+ * both from one locked read of the heap, so those invariants hold by
+ * construction. The heap lock is held for one pass over the per-CPU
+ * counters (two loads per CPU and span class in use); allocations do not
+ * take it on their common path, so a reader slows them down only by the
+ * cache lines it shares with them (measured by make bench, "memstats").
+ *
+ * A private span class that a destroyed cache gives up has its counters
+ * folded into the retired_* totals (under the heap lock, with no object of
+ * the class alive), so that the class can be reused with another size.
+ */
+#define CREATE_TRACE_POINTS
+#include <linux/cpumask.h>
+#include <linux/debugfs.h>
+#include <linux/math64.h>
+#include <linux/mutex.h>
+#include <linux/rcupdate.h>
+#include <linux/seq_file.h>
+#include <linux/spinlock.h>
+
+#include "gospan.h"
+#include "gospan_trace.h"
+#include "internal.h"
+#include "mcache.h"
+#include "mstats.h"
+#include "msize.h"
+
+struct gospan_mstats_cpu __percpu *gospan_mstats;
+
+unsigned int gospan_spanclass_size[GOSPAN_NUM_SPAN_CLASSES];
+atomic_long_t gospan_other_sys;
+
+/* Counts of span classes given up by destroyed caches (under the heap lock). */
+static u64 retired_mallocs, retired_frees, retired_bytes;
+
+/**
+ * gospan_mstats_init() - allocate the per-CPU counters
+ *
+ * Context: Process context; may sleep.
+ * Return: 0, or -ENOMEM.
+ */
+int gospan_mstats_init(void)
+{
+	gospan_mstats = alloc_percpu(struct gospan_mstats_cpu);
+	return gospan_mstats ? 0 : -ENOMEM;
+}
+
+/**
+ * gospan_mstats_exit() - free the per-CPU counters, when nothing counts
+ *
+ * Context: Process context.
+ */
+void gospan_mstats_exit(void)
+{
+	free_percpu(gospan_mstats);
+	gospan_mstats = NULL;
+}
+
+/* One span class's counts over every CPU, frees read first (rule 2). */
+static void fold_class(unsigned int spc, u64 *mallocs, u64 *frees, u64 *req)
+{
+	u64 m = 0, f = 0, r = 0;
+	unsigned int cpu;
+
+	for_each_possible_cpu(cpu)
+		f += READ_ONCE(per_cpu_ptr(gospan_mstats, cpu)->class[spc].frees);
+	smp_rmb();	/* pairs with the order of rule 1 on the writing CPUs */
+	for_each_possible_cpu(cpu) {
+		const struct gospan_class_stats *cs = &per_cpu_ptr(gospan_mstats, cpu)->class[spc];
+
+		m += READ_ONCE(cs->mallocs);
+		r += READ_ONCE(cs->req_bytes);
+	}
+	*mallocs = m;
+	*frees = f;
+	*req = r;
+}
+
+/**
+ * gospan_read_memstats() - a consistent snapshot of gospan's statistics
+ * @stats: filled in
+ *
+ * Go's ReadMemStats, without stopping any CPU: the invariants listed with
+ * struct gospan_memstats hold in every snapshot, whatever other CPUs
+ * allocate and free meanwhile (the top of this file says why).
+ *
+ * Context: Any context; takes the heap lock with interrupts saved.
+ */
+void gospan_read_memstats(struct gospan_memstats *stats)
+{
+	struct gospan_mheap *h = &gospan_heap;
+	u64 mallocs, frees, req, tiny = 0;
+	unsigned long flags;
+	unsigned int spc, cpu;
+
+	memset(stats, 0, sizeof(*stats));
+	spin_lock_irqsave(&h->lock, flags);
+	for_each_possible_cpu(cpu)
+		tiny += READ_ONCE(per_cpu_ptr(gospan_mstats, cpu)->tiny_allocs);
+	for (spc = 1; spc < GOSPAN_NUM_SPAN_CLASSES; spc++) {
+		u64 size = READ_ONCE(gospan_spanclass_size[spc]);
+
+		if (!size)
+			continue;
+		fold_class(spc, &mallocs, &frees, &req);
+		stats->mallocs += mallocs;
+		stats->frees += frees;
+		stats->alloc += (mallocs - frees) * size;
+		stats->total_alloc += mallocs * size;
+	}
+	stats->mallocs += retired_mallocs + h->large_allocs + tiny;
+	stats->frees += retired_frees + h->large_frees + tiny;
+	stats->alloc += h->large_bytes;
+	stats->total_alloc += retired_bytes + h->large_bytes_total;
+	stats->heap_sys = (u64)h->pages_owned << GOSPAN_PAGE_SHIFT;
+	stats->heap_inuse = (u64)h->pages_in_use << GOSPAN_PAGE_SHIFT;
+	stats->heap_released = (u64)h->pages_returned << GOSPAN_PAGE_SHIFT;
+	stats->other_sys = h->pages.sys + h->arena_sys;
+	stats->large_allocs = h->large_allocs;
+	stats->large_frees = h->large_frees;
+	stats->heap_grows = h->blocks_grown;
+	stats->chunks_returned = h->chunks_returned;
+	spin_lock(&h->spanalloc.lock);
+	stats->mspan_inuse = h->spanalloc.inuse;
+	stats->mspan_sys = h->spanalloc.sys;
+	spin_unlock(&h->spanalloc.lock);
+	spin_unlock_irqrestore(&h->lock, flags);
+
+	stats->tiny_allocs = tiny;
+	stats->heap_alloc = stats->alloc;
+	stats->heap_idle = stats->heap_sys - stats->heap_inuse;
+	stats->heap_objects = stats->mallocs - stats->frees;
+	stats->mcache_inuse = (u64)num_possible_cpus() * sizeof(struct gospan_mcache);
+	stats->mcache_sys = stats->mcache_inuse;
+	stats->other_sys += atomic_long_read(&gospan_other_sys) +
+			    (u64)num_possible_cpus() * sizeof(struct gospan_mstats_cpu);
+	stats->sys = stats->heap_sys + stats->stack_sys + stats->mspan_sys +
+		     stats->mcache_sys + stats->other_sys;
+}
+EXPORT_SYMBOL_NS_GPL(gospan_read_memstats, GOSPAN);
+
+/**
+ * gospan_mstats_retire_class() - fold a span class's counts into the totals
+ * @spanclass: a private span class no cache uses any more, with no live
+ *	object and no span left
+ *
+ * Context: Process context (under gospan_caches_mutex); takes the heap lock.
+ */
+void gospan_mstats_retire_class(unsigned int spanclass)
+{
+	u64 size = gospan_spanclass_size[spanclass], mallocs = 0, frees = 0;
+	unsigned long flags;
+	unsigned int cpu;
+
+	spin_lock_irqsave(&gospan_heap.lock, flags);
+	for_each_possible_cpu(cpu) {
+		struct gospan_class_stats *cs = &per_cpu_ptr(gospan_mstats, cpu)->class[spanclass];
+
+		mallocs += cs->mallocs;
+		frees += cs->frees;
+		memset(cs, 0, sizeof(*cs));
+	}
+	retired_mallocs += mallocs;
+	retired_frees += frees;
+	retired_bytes += mallocs * size;
+	WRITE_ONCE(gospan_spanclass_size[spanclass], 0);
+	spin_unlock_irqrestore(&gospan_heap.lock, flags);
+}
+
+static int memstats_show(struct seq_file *m, void *unused)
+{
+	struct gospan_memstats s;
+
+	gospan_read_memstats(&s);
+#define F(name, field) seq_printf(m, "%-15s %llu\n", name, s.field)
+	F("Alloc", alloc);
+	F("TotalAlloc", total_alloc);
+	F("Sys", sys);
+	F("Mallocs", mallocs);
+	F("Frees", frees);
+	F("HeapAlloc", heap_alloc);
+	F("HeapSys", heap_sys);
+	F("HeapIdle", heap_idle);
+	F("HeapInuse", heap_inuse);
+	F("HeapReleased", heap_released);
+	F("HeapObjects", heap_objects);
+	F("StackInuse", stack_inuse);
+	F("StackSys", stack_sys);
+	F("MSpanInuse", mspan_inuse);
+	F("MSpanSys", mspan_sys);
+	F("MCacheInuse", mcache_inuse);
+	F("MCacheSys", mcache_sys);
+	F("OtherSys", other_sys);
+	F("TinyAllocs", tiny_allocs);
+	F("LargeAllocs", large_allocs);
+	F("LargeFrees", large_frees);
+	F("HeapGrows", heap_grows);
+	F("ChunksReturned", chunks_returned);
+#undef F
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(memstats);
+
+/* One row of the classes table, and the Total row's sums. */
+struct class_row {
+	unsigned long cached, partial, full, spans, pages;
+	u64 inuse, free, mallocs, frees, tail, round;
+};
+
+static void class_row(unsigned int spc, struct class_row *r)
+{
+	struct gospan_mcentral *c = gospan_centrals[spc];
+	struct gospan_mspan *s;
+	unsigned long flags;
+	unsigned int cpu, i;
+	u64 req;
+
+	memset(r, 0, sizeof(*r));
+	for_each_online_cpu(cpu)
+		r->cached += !!READ_ONCE(gospan_mcache_of(cpu)->alloc[spc]);
+	spin_lock_irqsave(&c->lock, flags);
+	for (i = 0; i < 2; i++) {
+		list_for_each_entry(s, &c->partial[i], list)
+			r->partial++;
+		list_for_each_entry(s, &c->full[i], list)
+			r->full++;
+	}
+	r->spans = c->nspans;
+	/* Under the mcentral lock no span of the class comes or goes (rule 3). */
+	fold_class(spc, &r->mallocs, &r->frees, &req);
+	spin_unlock_irqrestore(&c->lock, flags);
+	r->pages = r->spans * c->npages;
+	r->inuse = r->mallocs - r->frees;
+	r->free = (u64)r->spans * c->nelems - r->inuse;
+	r->tail = (u64)r->spans * (((u64)c->npages << GOSPAN_PAGE_SHIFT) -
+				   (u64)c->nelems * c->elemsize);
+	/* The rounding of the live objects, estimated from all allocations. */
+	if (r->mallocs)
+		r->round = div64_u64((r->mallocs * c->elemsize - req) * r->inuse, r->mallocs);
+}
+
+static void class_row_print(struct seq_file *m, const char *name, unsigned int size,
+			    const struct class_row *r)
+{
+	seq_printf(m, "%5s %6u %6lu %7lu %5lu %5lu %9llu %9llu %11llu %11llu %10llu %10llu\n",
+		   name, size, r->cached, r->partial, r->full, r->pages, r->inuse, r->free,
+		   r->mallocs, r->frees, r->tail, r->round);
+}
+
+/*
+ * The classes table, zsmalloc-style: a row per span class with an mcentral
+ * (the size classes, "tiny", and private classes as pN), then a Total row.
+ * cached: CPUs holding a span of it; partial/full: spans on its mcentral's
+ * lists; inuse/free: objects; mallocs/frees: since load (Go's BySize);
+ * tail: bytes lost at the ends of its spans; round: bytes lost rounding the
+ * live objects up to the class size, estimated from the mean rounding of
+ * every allocation of the class since load.
+ */
+static int classes_show(struct seq_file *m, void *unused)
+{
+	struct class_row r, total = {};
+	unsigned int spc;
+	char name[8];
+
+	seq_puts(m, "class   size cached partial  full pages     inuse      free     mallocs       frees       tail      round\n");
+	mutex_lock(&gospan_caches_mutex);	/* private mcentrals stay */
+	for (spc = 1; spc < GOSPAN_NUM_SPAN_CLASSES; spc++) {
+		if (!gospan_centrals[spc] || !gospan_spanclass_size[spc])
+			continue;
+		class_row(spc, &r);
+		if (spc == GOSPAN_TINY_SPANCLASS)
+			strscpy(name, "tiny", sizeof(name));
+		else if (spc >= GOSPAN_FIRST_PRIVATE_SPANCLASS)
+			snprintf(name, sizeof(name), "p%u", spc);
+		else
+			snprintf(name, sizeof(name), "%u", spc);
+		class_row_print(m, name, gospan_spanclass_size[spc], &r);
+		total.cached += r.cached;
+		total.partial += r.partial;
+		total.full += r.full;
+		total.pages += r.pages;
+		total.inuse += r.inuse;
+		total.free += r.free;
+		total.mallocs += r.mallocs;
+		total.frees += r.frees;
+		total.tail += r.tail;
+		total.round += r.round;
+	}
+	mutex_unlock(&gospan_caches_mutex);
+	class_row_print(m, "Total", 0, &total);
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(classes);
+
+/*
+ * Each online CPU's mcache: the spans it holds (class:free objects/objects),
+ * its tiny block (offset of the next free byte), and its own counters,
+ * which a reader folds with the other CPUs' (they are never flushed).
+ */
+static int cpus_show(struct seq_file *m, void *unused)
+{
+	unsigned int cpu, spc;
+
+	for_each_online_cpu(cpu) {
+		struct gospan_mcache *mc = gospan_mcache_of(cpu);
+		struct gospan_mstats_cpu *st = per_cpu_ptr(gospan_mstats, cpu);
+		unsigned long mallocs = 0, frees = 0, tiny;
+
+		for (spc = 0; spc < GOSPAN_NUM_SPAN_CLASSES; spc++) {
+			frees += READ_ONCE(st->class[spc].frees);
+			mallocs += READ_ONCE(st->class[spc].mallocs);
+		}
+		tiny = READ_ONCE(mc->tiny);
+		seq_printf(m, "cpu %u: mallocs %lu frees %lu tiny_allocs %lu tiny_block %s",
+			   cpu, mallocs, frees, READ_ONCE(st->tiny_allocs),
+			   tiny ? "held" : "none");
+		if (tiny)
+			seq_printf(m, " (next byte %u of %u)", READ_ONCE(mc->tinyoffset),
+				   GOSPAN_TINY_SIZE);
+		seq_puts(m, "\n  spans:");
+		/* A racy look: the CPU may swap its spans meanwhile; RCU keeps them. */
+		rcu_read_lock();
+		for (spc = 1; spc < GOSPAN_NUM_SPAN_CLASSES; spc++) {
+			struct gospan_mspan *s = READ_ONCE(mc->alloc[spc]);
+
+			if (s)
+				seq_printf(m, " %u:%u/%u", spc,
+					   s->nelems - READ_ONCE(s->alloc_count), s->nelems);
+		}
+		rcu_read_unlock();
+		seq_putc(m, '\n');
+	}
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(cpus);
+
+void gospan_mstats_debugfs_init(struct dentry *root)
+{
+	debugfs_create_file("memstats", 0444, root, NULL, &memstats_fops);
+	debugfs_create_file("classes", 0444, root, NULL, &classes_fops);
+	debugfs_create_file("cpus", 0444, root, NULL, &cpus_fops);
+}
