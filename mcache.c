@@ -36,29 +36,6 @@ EXPORT_SYMBOL_NS_GPL(gospan_mcache_of, GOSPAN_INTERNAL);
 #define TINY_HELD	BIT(GOSPAN_TINY_SIZE)
 
 /*
- * Go's nextFreeFast: the next free object from the 64-bit allocCache by
- * counting trailing zeros, or NULL when the cache is empty or spent.
- */
-static __always_inline void *next_free_fast(struct gospan_mspan *s)
-{
-	u64 cache = s->alloc_cache;
-	unsigned int bit, result;
-
-	if (!cache)
-		return NULL;
-	bit = __ffs64(cache);
-	result = s->freeindex + bit;
-	if (result >= s->nelems)
-		return NULL;
-	if (!((result + 1) % 64) && result + 1 != s->nelems)
-		return NULL;	/* the cache needs a refill: the slow path */
-	s->alloc_cache = bit == 63 ? 0 : cache >> (bit + 1);
-	WRITE_ONCE(s->freeindex, result + 1);
-	s->alloc_count++;
-	return (void *)(s->base + (unsigned long)result * s->elemsize);
-}
-
-/*
  * Go's mcache.nextFree and refill. Called with the local lock held; may
  * drop it to grow the heap and take it again, maybe on another CPU, so
  * *mcp and *flags are updated.
@@ -110,7 +87,7 @@ static __always_inline void *alloc_locked(struct gospan_mcache **mcp, unsigned i
 					  gfp_t gfp, unsigned long *flags)
 {
 	struct gospan_mspan *s = (*mcp)->alloc[spc];
-	void *p = s ? next_free_fast(s) : NULL;
+	void *p = s ? gospan_next_free_fast(s) : NULL;
 
 	if (unlikely(!p))
 		p = next_free(mcp, spc, gfp, flags);
@@ -118,22 +95,20 @@ static __always_inline void *alloc_locked(struct gospan_mcache **mcp, unsigned i
 }
 
 /**
- * gospan_mcache_alloc() - allocate one object of a span class
+ * gospan_mcache_alloc_slow() - gospan_mcache_alloc() when nextFreeFast fails
  * @spanclass: the span class, with an mcentral
  * @req: the bytes the caller asked for (for the statistics)
- * @gfp: allocation flags; a refill that must grow the heap sleeps only if
- *	they allow it, and never with the local lock held
+ * @gfp: allocation flags
  * @count: per-CPU allocation counter of a cache to bump on success, or NULL
  *
- * The fast path: this CPU's span for the class, nextFreeFast, no lock but
- * the local one. The object is not zeroed. The class's counters (mstats.h)
- * are bumped before the object is handed out.
+ * Takes the local lock again (the caller dropped it), refills the cache's
+ * span (Go's nextFree, refill) and counts the object as the fast path does.
  *
  * Context: Any context that @gfp allows.
  * Return: the object, or NULL when memory ran out.
  */
-void *gospan_mcache_alloc(unsigned int spanclass, size_t req, gfp_t gfp,
-			  unsigned long __percpu *count)
+void *gospan_mcache_alloc_slow(unsigned int spanclass, size_t req, gfp_t gfp,
+			       unsigned long __percpu *count)
 {
 	struct gospan_mcache *mc;
 	unsigned long flags;

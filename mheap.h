@@ -193,31 +193,50 @@ bool gospan_mheap_owns(struct gospan_mheap *h, const void *p);
 void gospan_mheap_debugfs_init(struct dentry *root);
 
 /**
- * gospan_span_of_heap() - the in-use span holding an address (Go's spanOf)
+ * gospan_span_of_rcu() - the in-use span holding an address (Go's spanOf)
  * @h: the heap
  * @p: any address
  *
  * Two loads: the chunk's arena, then the page's span. An address outside
  * the direct map, or in a chunk or page gospan does not hold in a span,
- * gives NULL.
+ * gives NULL. The free path's lookup: no lock of its own.
  *
- * Context: Any context.
+ * Context: Any context, inside an RCU read-side section of any flavour
+ * (rcu_read_lock(), or preemption or interrupts disabled), which also
+ * keeps the span's descriptor from being reused while the caller looks.
+ * Return: the span, or NULL.
+ */
+static inline struct gospan_mspan *gospan_span_of_rcu(struct gospan_mheap *h,
+						      const void *p)
+{
+	unsigned long off = (unsigned long)p - PAGE_OFFSET;
+	unsigned long ci = off >> GOSPAN_CHUNK_SHIFT;
+	struct gospan_heap_arena *a;
+
+	if (ci >= h->nchunks)
+		return NULL;
+	a = rcu_dereference_check(h->arenas[ci], rcu_read_lock_any_held());
+	if (!a)
+		return NULL;
+	return READ_ONCE(a->spans[(off >> GOSPAN_PAGE_SHIFT) & (GOSPAN_CHUNK_PAGES - 1)]);
+}
+
+/**
+ * gospan_span_of_heap() - gospan_span_of_rcu() in an RCU section of its own
+ * @h: the heap
+ * @p: any address
+ *
+ * Context: Any context. The span may be freed once this returns unless
+ * the caller holds it some other way (or is itself in an RCU section).
  * Return: the span, or NULL.
  */
 static inline struct gospan_mspan *gospan_span_of_heap(struct gospan_mheap *h,
 						       const void *p)
 {
-	unsigned long off = (unsigned long)p - PAGE_OFFSET;
-	unsigned long ci = off >> GOSPAN_CHUNK_SHIFT;
-	struct gospan_heap_arena *a;
-	struct gospan_mspan *s = NULL;
+	struct gospan_mspan *s;
 
-	if (ci >= h->nchunks)
-		return NULL;
 	rcu_read_lock();
-	a = rcu_dereference(h->arenas[ci]);
-	if (a)
-		s = READ_ONCE(a->spans[(off >> GOSPAN_PAGE_SHIFT) & (GOSPAN_CHUNK_PAGES - 1)]);
+	s = gospan_span_of_rcu(h, p);
 	rcu_read_unlock();
 	return s;
 }
