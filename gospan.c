@@ -477,6 +477,18 @@ fail:
 }
 EXPORT_SYMBOL_NS_GPL(gospan_cache_create, GOSPAN);
 
+/* What every object of a cache gets before it is handed out. */
+static __always_inline void cache_alloc_done(struct gospan_cache *cache, void *p,
+					     gfp_t gfp, unsigned long caller)
+{
+	if (unlikely(gfp & __GFP_ZERO))
+		memset(p, 0, cache->size);
+	kmemleak_alloc(p, cache->size, 1, gfp);
+	trace_gospan_alloc(p, cache->size, cache->spanclass == GOSPAN_TINY_SPANCLASS ?
+			   cache->size : gospan_spanclass_size[cache->spanclass],
+			   cache->spanclass, cache->name, caller);
+}
+
 /**
  * gospan_cache_alloc() - allocate an object from a cache
  * @cache: the cache
@@ -503,12 +515,7 @@ void *gospan_cache_alloc(struct gospan_cache *cache, gfp_t gfp)
 					&cache->counts->allocs);
 	if (unlikely(!p))
 		return NULL;
-	if (unlikely(gfp & __GFP_ZERO))
-		memset(p, 0, cache->size);
-	kmemleak_alloc(p, cache->size, 1, gfp);
-	trace_gospan_alloc(p, cache->size, cache->spanclass == GOSPAN_TINY_SPANCLASS ?
-			   cache->size : gospan_spanclass_size[cache->spanclass],
-			   cache->spanclass, cache->name, _RET_IP_);
+	cache_alloc_done(cache, p, gfp, _RET_IP_);
 	return p;
 }
 EXPORT_SYMBOL_NS_GPL(gospan_cache_alloc, GOSPAN);
@@ -540,23 +547,43 @@ EXPORT_SYMBOL_NS_GPL(gospan_cache_free, GOSPAN);
  * @nr: how many
  * @objs: where to put them
  *
+ * Takes as many objects as the CPU's span has in one go, under one local
+ * lock, and refills through gospan_cache_alloc() when the span runs out.
+ *
  * Context: Any context; may sleep if @gfp allows it.
  * Return: @nr, or 0 with nothing allocated.
  */
 int gospan_cache_alloc_bulk(struct gospan_cache *cache, gfp_t gfp, size_t nr,
 			    void **objs)
 {
-	unsigned int fail_at = READ_ONCE(gospan_bulk_fail_at);
-	size_t i;
+	size_t fail_at = READ_ONCE(gospan_bulk_fail_at);
+	size_t i = 0, got, k;
 
 	if (fail_at)
 		WRITE_ONCE(gospan_bulk_fail_at, 0);
-	for (i = 0; i < nr; i++) {
+	might_alloc(gfp);
+	while (i < nr) {
+		/* The fast path, never past an injected failure (tests). */
+		got = nr - i;
+		if (fail_at > i)
+			got = min(got, fail_at - 1 - i);
+		if (cache->spanclass != GOSPAN_TINY_SPANCLASS && got &&
+		    !(cache->ctor && (gfp & __GFP_ZERO))) {
+			got = gospan_mcache_alloc_batch(cache->spanclass, cache->size,
+							objs + i, got, &cache->counts->allocs);
+			for (k = i; k < i + got; k++)
+				cache_alloc_done(cache, objs[k], gfp, _RET_IP_);
+			i += got;
+			if (i == nr)
+				break;
+		}
+		/* A refill (or a refusal, reported there), one object. */
 		objs[i] = i + 1 == fail_at ? NULL : gospan_cache_alloc(cache, gfp);
 		if (unlikely(!objs[i])) {
 			gospan_cache_free_bulk(cache, i, objs);
 			return 0;
 		}
+		i++;
 	}
 	return nr;
 }

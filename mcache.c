@@ -126,6 +126,43 @@ void *gospan_mcache_alloc_slow(unsigned int spanclass, size_t req, gfp_t gfp,
 	return p;
 }
 
+/**
+ * gospan_mcache_alloc_batch() - several objects from the CPU's span, at once
+ * @spanclass: the span class, with an mcentral
+ * @req: the bytes the caller asked for per object (for the statistics)
+ * @objs: where to put them
+ * @n: at most how many
+ * @count: per-CPU allocation counter of a cache to bump, or NULL
+ *
+ * nextFreeFast in a loop under one local lock, for bulk allocation; stops
+ * where the span (or its allocCache) runs out, and never refills.
+ *
+ * Context: Any context.
+ * Return: how many objects it put in @objs, 0 to @n.
+ */
+unsigned int gospan_mcache_alloc_batch(unsigned int spanclass, size_t req, void **objs,
+				       unsigned int n, unsigned long __percpu *count)
+{
+	struct gospan_mspan *s;
+	unsigned long flags;
+	unsigned int i = 0;
+
+	local_lock_irqsave(&gospan_mcaches.lock, flags);
+	s = this_cpu_read(gospan_mcaches.alloc[spanclass]);
+	for (; s && i < n; i++) {
+		objs[i] = gospan_next_free_fast(s);
+		if (!objs[i])
+			break;
+	}
+	if (i) {
+		gospan_count_mallocs(spanclass, i, i * req);
+		if (count)
+			this_cpu_add(*count, i);
+	}
+	local_unlock_irqrestore(&gospan_mcaches.lock, flags);
+	return i;
+}
+
 static atomic_t *tiny_state_of(struct gospan_mspan *s, unsigned long block)
 {
 	return &s->tiny_state[(block - s->base) / GOSPAN_TINY_SIZE];

@@ -99,6 +99,8 @@ static __always_inline void *gospan_mcache_alloc(unsigned int spanclass, size_t 
 	return p;
 }
 
+unsigned int gospan_mcache_alloc_batch(unsigned int spanclass, size_t req, void **objs,
+				       unsigned int n, unsigned long __percpu *count);
 void *gospan_mcache_alloc_tiny(size_t size, gfp_t gfp, unsigned long __percpu *count);
 enum gospan_free_error gospan_free_tiny(struct gospan_mspan *s, const void *p);
 void gospan_mcache_drain_all(unsigned int spanclass);

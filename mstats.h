@@ -55,6 +55,14 @@ static __always_inline void gospan_count_malloc(unsigned int spc, size_t req)
 	this_cpu_add(gospan_mstats->class[spc].req_bytes, req);
 }
 
+/* n objects of span class spc were handed out at once: req bytes in all. */
+static __always_inline void gospan_count_mallocs(unsigned int spc, unsigned int n,
+						 size_t req)
+{
+	this_cpu_add(gospan_mstats->class[spc].mallocs, n);
+	this_cpu_add(gospan_mstats->class[spc].req_bytes, req);
+}
+
 /* An object of span class spc was freed: before its span can move. */
 static __always_inline void gospan_count_free(unsigned int spc)
 {

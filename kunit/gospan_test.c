@@ -275,6 +275,7 @@ static void bulk_all_or_nothing(struct kunit *test)
 {
 	struct gospan_cache *c = gospan_cache_create("bulk", 96, 0, 0, NULL);
 	void **objs = kunit_kcalloc(test, 100, sizeof(void *), GFP_KERNEL);
+	static struct gospan_memstats before, after;
 	unsigned int i, cpu;
 	long live;
 
@@ -288,12 +289,23 @@ static void bulk_all_or_nothing(struct kunit *test)
 		KUNIT_EXPECT_TRUE(test, filled(objs[i], 96));
 	gospan_cache_free_bulk(c, 100, objs);
 
+	/* A failure inside the first span, and one after a refill (85 a span). */
 	gospan_bulk_fail_at = 37;
+	KUNIT_EXPECT_EQ(test, gospan_cache_alloc_bulk(c, GFP_KERNEL, 100, objs), 0);
+	gospan_bulk_fail_at = 90;
 	KUNIT_EXPECT_EQ(test, gospan_cache_alloc_bulk(c, GFP_KERNEL, 100, objs), 0);
 	live = 0;
 	for_each_possible_cpu(cpu)
 		live += per_cpu_ptr(c->counts, cpu)->allocs - per_cpu_ptr(c->counts, cpu)->frees;
 	KUNIT_EXPECT_EQ(test, live, 0L);
+
+	/* The batched path counts what it hands out, like single allocations. */
+	gospan_read_memstats(&before);
+	KUNIT_ASSERT_EQ(test, gospan_cache_alloc_bulk(c, GFP_KERNEL, 100, objs), 100);
+	gospan_read_memstats(&after);
+	KUNIT_EXPECT_EQ(test, after.mallocs - before.mallocs, 100ULL);
+	KUNIT_EXPECT_EQ(test, after.alloc - before.alloc, 100ULL * 96);
+	gospan_cache_free_bulk(c, 100, objs);
 	gospan_cache_destroy(c);
 	check_consistent(test);
 }
