@@ -696,16 +696,16 @@ void gospan_cache_destroy(struct gospan_cache *cache)
 EXPORT_SYMBOL_NS_GPL(gospan_cache_destroy, GOSPAN);
 
 /*
- * One row per cache, /proc/slabinfo-style. active: objects allocated and
- * not freed (frees read first, so never negative); total: the objects the
- * spans of its span class hold, shared with gospan_alloc() and the other
- * caches of that class when the class column says "shared".
+ * One row per cache, /proc/slabinfo-style. class: its span class; spans:
+ * "shared" with gospan_alloc() and the other caches of a size class, or
+ * "own"; active: objects allocated and not freed (frees read first, so
+ * never negative); total: the objects the spans of its span class hold.
  */
 static int caches_show(struct seq_file *m, void *unused)
 {
 	struct gospan_cache *c;
 
-	seq_puts(m, "# name                     objsize  elemsize  class         active     total      allocs       frees  errors\n");
+	seq_puts(m, "# name                     objsize  elemsize class spans      active     total      allocs       frees  errors\n");
 	mutex_lock(&gospan_caches_mutex);
 	list_for_each_entry(c, &gospan_caches, list) {
 		struct gospan_mcentral *central = gospan_centrals[c->spanclass];
@@ -720,7 +720,7 @@ static int caches_show(struct seq_file *m, void *unused)
 		spin_lock_irqsave(&central->lock, flags);
 		total = central->nspans * central->nelems;
 		spin_unlock_irqrestore(&central->lock, flags);
-		seq_printf(m, "%-24s %9u %9u %4u %-7s %9lu %9lu %11lu %11lu %7ld\n",
+		seq_printf(m, "%-24s %9u %9u %5u %-6s %9lu %9lu %11lu %11lu %7ld\n",
 			   c->name, c->size,
 			   c->spanclass == GOSPAN_TINY_SPANCLASS ? c->size : central->elemsize,
 			   c->spanclass,
