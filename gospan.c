@@ -16,7 +16,10 @@
  * The allocation path, as in Go:
  *
  *  1. Round the size up to a size class and pick the span class (size class
- *     and "no pointers" bit in Go). In gospan span classes 1-67 are the size
+ *     and "no pointers" bit in Go). The class is the smallest whose objects
+ *     keep kmalloc's alignment promise for that size (msize.h: a 2560-byte
+ *     request goes to 3072); spans of classes such as 16 KiB start aligned
+ *     to it, so their objects are too. In gospan span classes 1-67 are the size
  *     classes, shared by gospan_alloc() and by every cache whose objects fit
  *     one; caches with a constructor or an unusual size or alignment get a
  *     span class of their own (mcentral.h).
@@ -82,13 +85,16 @@
  *         gospan_fixalloc.lock (span descriptors; a leaf)
  * Every lock is taken with interrupts saved, and none is held across an
  * allocation that may sleep, so that callers may hold interrupts off and a
- * GFP_ATOMIC request never sleeps. The span map and span descriptors are
- * read without a lock under RCU (arenas and descriptors are reused only
- * after a grace period; the free path's read-side section is preemption
- * off, which call_rcu() waits for as well). gospan_caches_mutex (cache list, private span
- * classes) is taken only by cache create and destroy, and by the statistics
- * files that walk caches or private classes; a MemStats reader takes the
- * heap lock (mstats.c explains why that is enough).
+ * GFP_ATOMIC request never sleeps. On PREEMPT_RT these spinlock_t sleep:
+ * no path takes one with preemption or interrupts disabled by gospan
+ * itself (the local_lock is a per-CPU lock there, and the free path's RCU
+ * section is rcu_read_lock(), preemptible on RT). The span map and span
+ * descriptors are read without a lock under RCU: arenas and descriptors,
+ * of small-object and large spans alike, are reused only after a grace
+ * period. gospan_caches_mutex (cache list, private span classes) is taken
+ * only by cache create and destroy, and by the statistics files that walk
+ * caches or private classes; a MemStats reader takes the heap lock
+ * (mstats.c explains why that is enough).
  *
  * Statistics. Every allocation above bumps its span class's per-CPU
  * counters before it returns the object, and every free bumps them before
@@ -111,6 +117,9 @@
 #include <linux/seq_file.h>
 #include <linux/slab.h>
 #include <linux/string.h>
+#if IS_ENABLED(CONFIG_KUNIT)
+#include <kunit/resource.h>
+#endif
 
 #include "gospan.h"
 #include "gospan_trace.h"
@@ -131,9 +140,6 @@ static struct gospan_mcentral shared_centrals[GOSPAN_FIRST_PRIVATE_SPANCLASS];
 DEFINE_MUTEX(gospan_caches_mutex);
 static LIST_HEAD(gospan_caches);	/* under gospan_caches_mutex */
 static DECLARE_BITMAP(private_classes, GOSPAN_NUM_SPAN_CLASSES);	/* ditto */
-
-unsigned int gospan_bulk_fail_at;
-EXPORT_SYMBOL_NS_GPL(gospan_bulk_fail_at, GOSPAN_INTERNAL);
 
 /**
  * gospan_module_refs() - references held on the gospan module
@@ -163,6 +169,31 @@ static const char * const error_names[GOSPAN_NR_ERRORS] = {
 };
 
 /*
+ * A KUnit test that provokes reports on purpose counts them, the way
+ * lib/slub_kunit.c counts SLUB's: through a resource named "gospan_reports"
+ * (an atomic_t) of the test the current task runs. Only inline KUnit
+ * helpers are used, so that gospan never depends on a kunit module.
+ */
+static void count_for_kunit(void)
+{
+#if IS_ENABLED(CONFIG_KUNIT)
+	struct kunit_resource *res;
+	struct kunit *test;
+
+	if (!in_task())
+		return;
+	test = current->kunit_test;
+	if (likely(!test))
+		return;
+	res = kunit_find_named_resource(test, "gospan_reports");
+	if (!res)
+		return;
+	atomic_inc(res->data);
+	kunit_put_resource(res);
+#endif
+}
+
+/*
  * cache: the cache at fault (its name is used), or NULL; name: then the
  * name asked for by gospan_cache_create(), NULL for gospan_alloc(); what:
  * the size, flags, span class or count at fault.
@@ -172,6 +203,7 @@ static void report(enum gospan_error kind, struct gospan_cache *cache,
 		   unsigned long caller)
 {
 	atomic_long_inc(&gospan_errors[kind]);
+	count_for_kunit();
 	if (cache) {
 		atomic_long_inc(&cache->errors);
 		name = cache->name;
@@ -200,24 +232,33 @@ EXPORT_SYMBOL_NS_GPL(gospan_error_count, GOSPAN);
  * gospan_alloc() - allocate memory, like kmalloc()
  * @size: bytes; up to 32 KiB from a size class, above that whole pages, up
  *	to kmalloc's limit on this kernel
- * @gfp: GFP flags as for kmalloc(); __GFP_ZERO zeroes the object
+ * @gfp: GFP flags as for kmalloc(), with the exceptions gospan.h lists;
+ *	__GFP_ZERO zeroes the object
  *
- * Objects are aligned to at least ARCH_KMALLOC_MINALIGN, and to their size
- * when it is a power of two. Like slab objects, they are registered with
- * kmemleak (a no-op without CONFIG_DEBUG_KMEMLEAK). A size over the limit is reported and counted
- * (GOSPAN_ERR_BAD_SIZE).
+ * Objects are aligned as kmalloc's are (Documentation/core-api/
+ * memory-allocation.rst): to ARCH_KMALLOC_MINALIGN at least, and to the
+ * largest power of two that divides @size, so a power-of-two size is
+ * aligned to itself. Like slab objects, they are registered with kmemleak
+ * (a no-op without CONFIG_DEBUG_KMEMLEAK). A size over the limit is
+ * reported and counted (GOSPAN_ERR_BAD_SIZE), and so are flags gospan
+ * cannot honour (GOSPAN_ERR_BAD_FLAGS).
  *
  * Context: Any context; may sleep if @gfp allows it.
  * Return: the object; ZERO_SIZE_PTR if @size is 0; NULL if @size is over
- * the limit or memory ran out.
+ * the limit, @gfp is refused, or memory ran out.
  */
 void *gospan_alloc(size_t size, gfp_t gfp)
 {
 	void *p;
 
 	might_alloc(gfp);
+	if (unlikely(gfp & GOSPAN_GFP_REFUSED)) {
+		report(GOSPAN_ERR_BAD_FLAGS, NULL, NULL, NULL, (__force unsigned long)gfp,
+		       _RET_IP_);
+		return NULL;
+	}
 	if (likely(size && size <= GOSPAN_MAX_SMALL_SIZE)) {
-		unsigned int cls = gospan_size_to_class(size);
+		unsigned int cls = gospan_alloc_class(size);
 
 		p = gospan_mcache_alloc(cls, size, gfp, NULL);
 		if (unlikely(!p))
@@ -245,17 +286,19 @@ EXPORT_SYMBOL_NS_GPL(gospan_alloc, GOSPAN);
 static bool free_checked(struct gospan_cache *cache, const void *p,
 			 unsigned long caller)
 {
+	struct gospan_cache *owner = NULL;
 	enum gospan_free_error err;
 	enum gospan_error kind;
 	struct gospan_mspan *s;
 	unsigned int spc = 0;
 
 	/*
-	 * Preemption off is an RCU read-side section (of the sched flavour,
-	 * which call_rcu() waits for too): span descriptors and arenas stay
-	 * while we look, at the cost of a counter, not two calls.
+	 * Span descriptors and arenas stay while we look (they are reused
+	 * only after a grace period). A plain RCU read-side section, not
+	 * preemption off: moving a span takes the mcentral and heap locks,
+	 * which sleep on PREEMPT_RT.
 	 */
-	rcu_read_lock_sched();
+	rcu_read_lock();
 	s = gospan_span_of_rcu(&gospan_heap, p);
 	if (!s) {
 		err = gospan_mheap_owns(&gospan_heap, p) ? GOSPAN_FREE_NOT_ALLOCATED :
@@ -271,8 +314,14 @@ static bool free_checked(struct gospan_cache *cache, const void *p,
 			err = gospan_free_tiny(s, p);
 		else
 			err = gospan_free_small(s, p, true);
+		/* gospan_free() of a private class's object: its cache's. */
+		if (!cache && spc >= GOSPAN_FIRST_PRIVATE_SPANCLASS && err == GOSPAN_FREE_OK) {
+			owner = rcu_dereference(gospan_centrals[spc]->owner);
+			if (owner)
+				this_cpu_inc(owner->counts->frees);
+		}
 	}
-	rcu_read_unlock_sched();
+	rcu_read_unlock();
 
 	if (likely(err == GOSPAN_FREE_OK)) {
 		if (cache)
@@ -385,6 +434,7 @@ static int private_class(struct gospan_cache *c, unsigned int elemsize)
 		kfree(central);
 		return err;
 	}
+	rcu_assign_pointer(central->owner, c);
 	atomic_long_add(sizeof(*central), &gospan_other_sys);
 	__set_bit(spc, private_classes);
 	WRITE_ONCE(gospan_centrals[spc], central);
@@ -397,15 +447,17 @@ static int private_class(struct gospan_cache *c, unsigned int elemsize)
  * @name: name for reports and statistics (copied)
  * @size: object size, 1 .. 32 KiB
  * @align: minimum alignment, 0 or a power of two
- * @flags: GOSPAN_HWCACHE_ALIGN, GOSPAN_TINY
+ * @flags: GOSPAN_HWCACHE_ALIGN, GOSPAN_TINY (not both)
  * @ctor: run on each object when its memory is first carved from a span,
  *	or NULL; objects must be freed in their constructed state
  *
  * Like kmem_cache_create(). A cache without @ctor whose objects fit a size
  * class shares that class's spans; otherwise it gets a span class of its
  * own. The cache pins gospan in memory until it is destroyed. Unknown
- * flags, a bad size or alignment, or GOSPAN_TINY with a size of 16 or more
- * or a @ctor are reported and refused.
+ * flags, a bad size or alignment, or GOSPAN_TINY with a size of 16 or more,
+ * a @ctor, GOSPAN_HWCACHE_ALIGN or an @align above the size's lowest power
+ * of two (tiny objects share blocks: they cannot be aligned further) are
+ * reported and refused.
  *
  * Context: Process context; may sleep.
  * Return: the cache, or NULL.
@@ -425,7 +477,8 @@ struct gospan_cache *gospan_cache_create(const char *name, unsigned int size,
 	}
 	if ((flags & ~known) || (align & (align - 1)) || align > GOSPAN_PAGE_SIZE ||
 	    ((flags & GOSPAN_TINY) &&
-	     (size >= GOSPAN_TINY_SIZE || ctor || align > 1U << __ffs(size)))) {
+	     (size >= GOSPAN_TINY_SIZE || ctor || (flags & GOSPAN_HWCACHE_ALIGN) ||
+	      align > 1U << __ffs(size)))) {
 		report(GOSPAN_ERR_BAD_FLAGS, NULL, name, NULL, align << 16 | flags, _RET_IP_);
 		return NULL;
 	}
@@ -449,7 +502,6 @@ struct gospan_cache *gospan_cache_create(const char *name, unsigned int size,
 		goto fail;
 	c->size = size;
 	c->align = align;
-	c->flags = flags;
 	c->ctor = ctor;
 
 	mutex_lock(&gospan_caches_mutex);
@@ -492,8 +544,10 @@ static __always_inline void cache_alloc_done(struct gospan_cache *cache, void *p
 /**
  * gospan_cache_alloc() - allocate an object from a cache
  * @cache: the cache
- * @gfp: GFP flags; __GFP_ZERO zeroes the object (refused, and reported, for
- *	a cache with a constructor)
+ * @gfp: GFP flags, with the exceptions gospan.h lists; __GFP_ZERO zeroes
+ *	the object (refused, and reported, for a cache with a constructor)
+ *
+ * Objects are aligned to the cache's alignment (gospan_cache_create()).
  *
  * Context: Any context; may sleep if @gfp allows it.
  * Return: the object, constructed if the cache has a constructor, or NULL.
@@ -503,7 +557,7 @@ void *gospan_cache_alloc(struct gospan_cache *cache, gfp_t gfp)
 	void *p;
 
 	might_alloc(gfp);
-	if (unlikely(cache->ctor && (gfp & __GFP_ZERO))) {
+	if (unlikely((gfp & GOSPAN_GFP_REFUSED) || (cache->ctor && (gfp & __GFP_ZERO)))) {
 		report(GOSPAN_ERR_BAD_FLAGS, cache, NULL, NULL, (__force unsigned long)gfp,
 		       _RET_IP_);
 		return NULL;
@@ -556,21 +610,15 @@ EXPORT_SYMBOL_NS_GPL(gospan_cache_free, GOSPAN);
 int gospan_cache_alloc_bulk(struct gospan_cache *cache, gfp_t gfp, size_t nr,
 			    void **objs)
 {
-	size_t fail_at = READ_ONCE(gospan_bulk_fail_at);
 	size_t i = 0, got, k;
 
-	if (fail_at)
-		WRITE_ONCE(gospan_bulk_fail_at, 0);
 	might_alloc(gfp);
 	while (i < nr) {
-		/* The fast path, never past an injected failure (tests). */
-		got = nr - i;
-		if (fail_at > i)
-			got = min(got, fail_at - 1 - i);
-		if (cache->spanclass != GOSPAN_TINY_SPANCLASS && got &&
-		    !(cache->ctor && (gfp & __GFP_ZERO))) {
+		/* The fast path; refusals are reported by gospan_cache_alloc(). */
+		if (cache->spanclass != GOSPAN_TINY_SPANCLASS &&
+		    !(gfp & GOSPAN_GFP_REFUSED) && !(cache->ctor && (gfp & __GFP_ZERO))) {
 			got = gospan_mcache_alloc_batch(cache->spanclass, cache->size,
-							objs + i, got, &cache->counts->allocs);
+							objs + i, nr - i, &cache->counts->allocs);
 			for (k = i; k < i + got; k++)
 				cache_alloc_done(cache, objs[k], gfp, _RET_IP_);
 			i += got;
@@ -578,7 +626,7 @@ int gospan_cache_alloc_bulk(struct gospan_cache *cache, gfp_t gfp, size_t nr,
 				break;
 		}
 		/* A refill (or a refusal, reported there), one object. */
-		objs[i] = i + 1 == fail_at ? NULL : gospan_cache_alloc(cache, gfp);
+		objs[i] = gospan_cache_alloc(cache, gfp);
 		if (unlikely(!objs[i])) {
 			gospan_cache_free_bulk(cache, i, objs);
 			return 0;
@@ -652,41 +700,58 @@ EXPORT_SYMBOL_NS_GPL(gospan_cache_shrink, GOSPAN);
  *
  * Objects still allocated are reported with their count and keep their
  * memory (GOSPAN_ERR_LIVE_AT_DESTROY); a private span class with live
- * objects stays, so they can still be freed with gospan_free().
+ * objects stays, so they can still be freed with gospan_free(). Objects
+ * freed with gospan_free() are not live, as kfree() of a kmem_cache
+ * object is allowed. For a cache with a span class of its own the check
+ * is exact: the class's spans are swept, and live objects are what they
+ * hold. A cache sharing a size class cannot tell its objects freed with
+ * gospan_free() from the class's others: it is reported only while the
+ * class has live objects, with its own count (an upper bound then).
  *
  * Context: Process context; sleeps.
  */
 void gospan_cache_destroy(struct gospan_cache *cache)
 {
+	struct gospan_mcentral *central;
 	unsigned int spc;
 	long live;
 
 	if (!cache)
 		return;
 	spc = cache->spanclass;
-	live = cache_live(cache);
+	central = gospan_centrals[spc];
 	mutex_lock(&gospan_caches_mutex);
 	list_del(&cache->list);
-	if (live) {
+	live = cache_live(cache);
+	if (spc >= GOSPAN_FIRST_PRIVATE_SPANCLASS || live > 0) {
+		reclaim_class(spc);
+		live = spc >= GOSPAN_FIRST_PRIVATE_SPANCLASS ?
+		       gospan_mcentral_live(central) :
+		       min_t(long, live, gospan_mcentral_live(central));
+	}
+	if (live > 0) {
 		pr_err("cache %s destroyed with %ld live objects: their memory is kept\n",
 		       cache->name, live);
 		report(GOSPAN_ERR_LIVE_AT_DESTROY, cache, NULL, NULL, live, _RET_IP_);
-	} else if (spc >= GOSPAN_FIRST_PRIVATE_SPANCLASS) {
-		struct gospan_mcentral *central = gospan_centrals[spc];
-
-		reclaim_class(spc);
-		if (central->nspans) {
-			pr_err("cache %s: %lu spans still in use: kept\n", cache->name,
-			       central->nspans);
-		} else {
+	}
+	if (spc >= GOSPAN_FIRST_PRIVATE_SPANCLASS) {
+		/* Its objects' frees no longer credit the cache. */
+		RCU_INIT_POINTER(central->owner, NULL);
+		if (!live) {
 			gospan_mstats_retire_class(spc);
 			WRITE_ONCE(gospan_centrals[spc], NULL);
 			__clear_bit(spc, private_classes);
-			kfree(central);
 			atomic_long_sub(sizeof(*central), &gospan_other_sys);
+		} else {
+			central = NULL;
 		}
+	} else {
+		central = NULL;
 	}
 	mutex_unlock(&gospan_caches_mutex);
+	/* Frees that read the owner or the mcentral are over. */
+	synchronize_rcu();
+	kfree(central);
 	free_percpu(cache->counts);
 	kfree_const(cache->name);
 	kfree(cache);
@@ -705,7 +770,7 @@ static int caches_show(struct seq_file *m, void *unused)
 {
 	struct gospan_cache *c;
 
-	seq_puts(m, "# name                     objsize  elemsize class spans      active     total      allocs       frees  errors\n");
+	seq_puts(m, "# name                     objsize  elemsize class spans      active     total      allocs       frees  errors  align\n");
 	mutex_lock(&gospan_caches_mutex);
 	list_for_each_entry(c, &gospan_caches, list) {
 		struct gospan_mcentral *central = gospan_centrals[c->spanclass];
@@ -720,12 +785,13 @@ static int caches_show(struct seq_file *m, void *unused)
 		spin_lock_irqsave(&central->lock, flags);
 		total = central->nspans * central->nelems;
 		spin_unlock_irqrestore(&central->lock, flags);
-		seq_printf(m, "%-24s %9u %9u %5u %-6s %9lu %9lu %11lu %11lu %7ld\n",
+		seq_printf(m, "%-24s %9u %9u %5u %-6s %9lu %9lu %11lu %11lu %7ld %6u\n",
 			   c->name, c->size,
 			   c->spanclass == GOSPAN_TINY_SPANCLASS ? c->size : central->elemsize,
 			   c->spanclass,
 			   c->spanclass < GOSPAN_FIRST_PRIVATE_SPANCLASS ? "shared" : "own",
-			   allocs - frees, total, allocs, frees, atomic_long_read(&c->errors));
+			   allocs - frees, total, allocs, frees, atomic_long_read(&c->errors),
+			   c->align);
 	}
 	mutex_unlock(&gospan_caches_mutex);
 	return 0;

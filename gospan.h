@@ -17,11 +17,46 @@
 
 struct gospan_cache;
 
+/*
+ * Alignment. gospan_alloc() keeps kmalloc's promise: every object is
+ * aligned to ARCH_KMALLOC_MINALIGN, and to the largest power of two that
+ * divides the requested size, so a power-of-two size is aligned to itself
+ * (up to the 4 MiB limit). Go's size classes stay as they are: a request
+ * whose class cannot give that alignment (2560 B: class 2688 B gives only
+ * 128 B) is served from the next class that can (3072 B), and
+ * gospan_size_roundup() says so. Cache objects are aligned to the cache's
+ * alignment (gospan_cache_create()), at most a gospan page (8 KiB).
+ *
+ * GFP flags, one by one (gospan_alloc(), gospan_cache_alloc(), bulk):
+ *  honoured:  __GFP_DIRECT_RECLAIM, __GFP_KSWAPD_RECLAIM, __GFP_IO, __GFP_FS,
+ *             __GFP_HIGH, __GFP_MEMALLOC, __GFP_NOMEMALLOC, __GFP_NORETRY,
+ *             __GFP_RETRY_MAYFAIL, __GFP_NOLOCKDEP: passed to the page
+ *             allocator when the heap grows (GFP_ATOMIC never sleeps);
+ *             __GFP_ZERO zeroes the object (refused for a cache with a
+ *             constructor), never the pages.
+ *  __GFP_NOFAIL: passed on when the heap grows by a block of order 0 or
+ *             1 (spans of one gospan page: most small objects); the page
+ *             allocator refuses it above order 1, so bigger spans and
+ *             large objects try with __GFP_RETRY_MAYFAIL and can fail.
+ *             Never part of the opportunistic try for a whole 4 MiB chunk.
+ *  ignored:   __GFP_ACCOUNT (the heap is shared: charging a 4 MiB chunk to
+ *             whichever cgroup grew it would be wrong; gospan's memory is
+ *             not accounted to memcg), __GFP_THISNODE and node hints (no
+ *             NUMA placement), __GFP_MOVABLE, __GFP_RECLAIMABLE (gospan's
+ *             memory never moves), __GFP_COMP, __GFP_NOWARN (a grow never
+ *             warns: its failure is the caller's NULL), __GFP_WRITE,
+ *             __GFP_HARDWALL, __GFP_NOLOCKDEP beyond the page allocator.
+ *  refused:   __GFP_DMA and __GFP_DMA32 (a shared heap cannot promise a
+ *             zone), __GFP_HIGHMEM (slab memory is never highmem) and
+ *             unknown bits: reported, counted (GOSPAN_ERR_BAD_FLAGS), NULL.
+ */
+
 /* gospan_cache_create() flags. */
 #define GOSPAN_HWCACHE_ALIGN	0x1U	/* align objects to cache lines */
 /*
  * GOSPAN_TINY: objects under 16 B share 16-byte blocks (Go's tiny
- * allocator), aligned only to their size's lowest power of two; no ctor.
+ * allocator), aligned only to their size's lowest power of two; no ctor,
+ * no GOSPAN_HWCACHE_ALIGN, no larger alignment (refused).
  */
 #define GOSPAN_TINY		0x2U
 

@@ -6,6 +6,8 @@
 #ifndef _GOSPAN_INTERNAL_H
 #define _GOSPAN_INTERNAL_H
 
+#include <linux/fault-inject.h>
+#include <linux/gfp.h>
 #include <linux/mutex.h>
 #include <linux/slab.h>
 
@@ -33,8 +35,9 @@ struct gospan_cache_counts {
  * struct gospan_cache - a kmem_cache-like cache (see gospan_cache_create())
  * @name: its name, for reports and statistics
  * @size: object size asked for
- * @align: object alignment given
- * @flags: GOSPAN_* flags
+ * @align: the objects' alignment: what was asked for, raised to a cache
+ *	line by GOSPAN_HWCACHE_ALIGN and to ARCH_KMALLOC_MINALIGN (but for
+ *	tiny objects); shown in the caches file
  * @spanclass: the span class its objects come from: a size class shared
  *	with gospan_alloc() and other caches, the tiny class, or a class of
  *	its own
@@ -47,7 +50,6 @@ struct gospan_cache {
 	const char *name;
 	unsigned int size;
 	unsigned int align;
-	unsigned int flags;
 	unsigned int spanclass;
 	void (*ctor)(void *obj);
 	struct gospan_cache_counts __percpu *counts;
@@ -64,8 +66,23 @@ extern struct mutex gospan_caches_mutex;
 /* msize.c */
 void gospan_msize_debugfs_init(struct dentry *root);
 
-/* gospan.c: forced failure of the n-th object of the next bulk allocation. */
-extern unsigned int gospan_bulk_fail_at;
 int gospan_module_refs(void);
+
+/*
+ * The GFP flags that may reach the page allocator: how hard to try, never
+ * where from or whom to charge (the GFP_RECLAIM_MASK of mm/, which
+ * SLUB applies too; gospan_grow_gfp() in mheap.c explains the rest).
+ */
+#define GOSPAN_GFP_RECLAIM_MASK	(__GFP_RECLAIM | __GFP_HIGH | __GFP_IO | __GFP_FS | \
+				 __GFP_NOWARN | __GFP_RETRY_MAYFAIL | __GFP_NOFAIL | \
+				 __GFP_NORETRY | __GFP_MEMALLOC | __GFP_NOMEMALLOC | \
+				 __GFP_NOLOCKDEP)
+/* Flags gospan refuses, with a report: it cannot honour them (gospan.h). */
+#define GOSPAN_GFP_REFUSED	(__GFP_DMA | __GFP_DMA32 | __GFP_HIGHMEM | \
+				 ~__GFP_BITS_MASK)
+
+/* mheap.c */
+gfp_t gospan_grow_gfp(gfp_t gfp, unsigned int order, bool opportunistic);
+extern struct fault_attr gospan_fail_grow;
 
 #endif /* _GOSPAN_INTERNAL_H */

@@ -17,9 +17,11 @@
 #include <linux/bitmap.h>
 #include <linux/bitops.h>
 #include <linux/kmemleak.h>
+#include <linux/log2.h>
 #include <linux/slab.h>
 
 #include "gospan_trace.h"
+#include "internal.h"
 #include "mcentral.h"
 #include "msize.h"
 #include "mstats.h"
@@ -158,13 +160,21 @@ int gospan_mcentral_init(struct gospan_mcentral *c, unsigned int spanclass,
 	c->nelems = bytes / elemsize;
 	c->divmul = DIV_ROUND_UP_ULL(1ULL << 32, elemsize);
 	c->ctor = ctor;
+	/*
+	 * Objects sit at multiples of elemsize from the span's base: a span
+	 * aligned to the largest power of two dividing elemsize (beyond the
+	 * page every span is aligned to) aligns every object to it, which is
+	 * how a 16 KiB or 32 KiB object gets kmalloc's alignment.
+	 */
+	c->align_pages = max(elemsize & -elemsize, (unsigned int)GOSPAN_PAGE_SIZE) >>
+			 GOSPAN_PAGE_SHIFT;
 	c->sweepgen = 2;
 	INIT_LIST_HEAD(&c->partial[0]);
 	INIT_LIST_HEAD(&c->partial[1]);
 	INIT_LIST_HEAD(&c->full[0]);
 	INIT_LIST_HEAD(&c->full[1]);
 	if (!c->nelems || c->nelems > GOSPAN_MAX_OBJECTS ||
-	    c->npages > GOSPAN_CHUNK_PAGES)
+	    c->npages > GOSPAN_CHUNK_PAGES || c->align_pages > roundup_pow_of_two(c->npages))
 		return -EINVAL;
 	/* The multiply-shift divide must be exact over the whole span. */
 	for (n = 0; n <= bytes; n += 8)
@@ -178,6 +188,7 @@ int gospan_mcentral_init(struct gospan_mcentral *c, unsigned int spanclass,
 static struct gospan_mspan *cache_locked(struct gospan_mcentral *c,
 					 struct gospan_mspan *s)
 {
+	lockdep_assert_held(&c->lock);
 	list_del_init(&s->list);
 	WRITE_ONCE(s->in_list, GOSPAN_LIST_NONE);
 	s->sweepgen = c->sweepgen + 3;
@@ -248,7 +259,8 @@ struct gospan_mspan *gospan_mcentral_grow(struct gospan_mcentral *c, gfp_t gfp)
 	unsigned long flags;
 	unsigned int i;
 
-	s = gospan_mheap_alloc_span(&gospan_heap, c->npages, c->spanclass, gfp);
+	s = gospan_mheap_alloc_span_aligned(&gospan_heap, c->npages, c->align_pages,
+					    c->spanclass, gfp);
 	if (!s)
 		return NULL;
 	s->elemsize = c->elemsize;
@@ -258,7 +270,7 @@ struct gospan_mspan *gospan_mcentral_grow(struct gospan_mcentral *c, gfp_t gfp)
 	s->alloc_cache = ~0ULL;
 	if (c->spanclass == GOSPAN_TINY_SPANCLASS) {
 		s->tiny_state = kcalloc(c->nelems, sizeof(atomic_t),
-					gfp & ~(__GFP_ZERO | __GFP_HIGHMEM));
+					gospan_grow_gfp(gfp, 0, false));
 		if (!s->tiny_state) {
 			gospan_mheap_free_span(&gospan_heap, s);
 			return NULL;
@@ -285,6 +297,7 @@ struct gospan_mspan *gospan_mcentral_grow(struct gospan_mcentral *c, gfp_t gfp)
  */
 static bool sweep_or_release(struct gospan_mcentral *c, struct gospan_mspan *s)
 {
+	lockdep_assert_held(&c->lock);
 	sweep(s);
 	if (s->alloc_count)
 		return false;
@@ -297,6 +310,7 @@ static bool sweep_or_release(struct gospan_mcentral *c, struct gospan_mspan *s)
 static void place_locked(struct gospan_mcentral *c, struct gospan_mspan *s,
 			 bool unswept)
 {
+	lockdep_assert_held(&c->lock);
 	if (unswept) {
 		list_add_tail(&s->list, &c->partial[!swept(c)]);
 		WRITE_ONCE(s->in_list, GOSPAN_LIST_PARTIAL);
@@ -337,14 +351,22 @@ void gospan_mcentral_uncache_span(struct gospan_mcentral *c, struct gospan_mspan
 	if (!release) {
 		place_locked(c, s, nfreed || s->sweepgen == c->sweepgen + 1);
 		/*
-		 * A free that saw the span cached did not move it: if one
-		 * came in, move it now (pairs with the full barrier of the
-		 * free's atomic_inc_return()).
+		 * A free that saw the span cached did not move it. If one came
+		 * in since nfreed was read, and it was the first free into a
+		 * full span or the free of the last live object, do what it
+		 * would have done: sweep the span now, and release it if it is
+		 * empty. The barrier pairs with the full barrier of the free's
+		 * atomic_inc_return(), before it reads in_list: either the free
+		 * sees the span listed (and calls gospan_mcentral_note_free(),
+		 * which finds it placed or released) or this sees its count.
 		 */
 		smp_mb();
-		if (s->in_list == GOSPAN_LIST_FULL && atomic_read(&s->nfreed)) {
-			list_del(&s->list);
-			place_locked(c, s, true);
+		nfreed = atomic_read(&s->nfreed);
+		if (nfreed && (s->in_list == GOSPAN_LIST_FULL || nfreed == s->alloc_count)) {
+			list_del_init(&s->list);
+			release = sweep_or_release(c, s);
+			if (!release)
+				place_locked(c, s, false);
 		}
 	}
 	spin_unlock_irqrestore(&c->lock, flags);
@@ -384,9 +406,13 @@ void gospan_mcentral_note_free(struct gospan_mcentral *c, struct gospan_mspan *s
  * gospan_mcentral_reclaim() - sweep every span nobody holds
  * @c: the mcentral
  *
- * Starts a sweep cycle (sweepgen += 2: every list becomes unswept, as after
- * Go's GC) and sweeps them all at once; spans whose objects are all free go
- * back to the mheap. Spans mcaches hold are swept when they come back.
+ * Sweeps every span on the mcentral's lists, swept or not; spans whose
+ * objects are all free go back to the mheap, the rest go on the swept
+ * lists of the next cycle. Only then does the new sweep cycle start
+ * (sweepgen += 2), as Go flips sweepgen only when the sweep has finished:
+ * a list is called swept only when every span on it is. Spans mcaches hold
+ * are swept when they come back (their sweepgen is now that of the last
+ * cycle, which gospan_mcentral_uncache_span() checks).
  *
  * Context: Any context; takes the mcentral lock (and the heap lock).
  * Return: spans given back to the mheap.
@@ -396,20 +422,21 @@ unsigned long gospan_mcentral_reclaim(struct gospan_mcentral *c)
 	struct gospan_mspan *s, *next;
 	unsigned long flags, released = 0;
 	unsigned int i;
+	LIST_HEAD(all);
+	LIST_HEAD(kept);
 	LIST_HEAD(empty);
 
 	spin_lock_irqsave(&c->lock, flags);
-	c->sweepgen += 2;
 	for (i = 0; i < 2; i++) {
-		struct list_head *l = i ? &c->full[!swept(c)] : &c->partial[!swept(c)];
-
-		while ((s = list_first_entry_or_null(l, struct gospan_mspan, list))) {
-			list_del_init(&s->list);
-			if (sweep_or_release(c, s))
-				list_add(&s->list, &empty);
-			else
-				place_locked(c, s, false);
-		}
+		list_splice_init(&c->partial[i], &all);
+		list_splice_init(&c->full[i], &all);
+	}
+	while ((s = list_first_entry_or_null(&all, struct gospan_mspan, list)))
+		list_move(&s->list, sweep_or_release(c, s) ? &empty : &kept);
+	c->sweepgen += 2;
+	while ((s = list_first_entry_or_null(&kept, struct gospan_mspan, list))) {
+		list_del_init(&s->list);
+		place_locked(c, s, false);
 	}
 	spin_unlock_irqrestore(&c->lock, flags);
 	list_for_each_entry_safe(s, next, &empty, list) {
@@ -420,6 +447,33 @@ unsigned long gospan_mcentral_reclaim(struct gospan_mcentral *c)
 	return released;
 }
 EXPORT_SYMBOL_NS_GPL(gospan_mcentral_reclaim, GOSPAN_INTERNAL);
+
+/**
+ * gospan_mcentral_live() - live objects in the spans an mcentral holds
+ * @c: the mcentral
+ *
+ * Spans mcaches hold are not counted: drain them first for a full count.
+ *
+ * Context: Any context; takes the mcentral lock.
+ * Return: objects allocated and not freed in the listed spans.
+ */
+long gospan_mcentral_live(struct gospan_mcentral *c)
+{
+	struct gospan_mspan *s;
+	unsigned long flags;
+	unsigned int i;
+	long live = 0;
+
+	spin_lock_irqsave(&c->lock, flags);
+	for (i = 0; i < 2; i++) {
+		list_for_each_entry(s, &c->partial[i], list)
+			live += s->alloc_count - atomic_read(&s->nfreed);
+		list_for_each_entry(s, &c->full[i], list)
+			live += s->alloc_count - atomic_read(&s->nfreed);
+	}
+	spin_unlock_irqrestore(&c->lock, flags);
+	return live;
+}
 
 /**
  * gospan_free_small() - free an object of a span of small objects

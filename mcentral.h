@@ -35,11 +35,17 @@ struct gospan_cache;
  * @npages: span length in gospan pages
  * @nelems: objects per span
  * @divmul: ceil(2^32 / @elemsize)
+ * @align_pages: spans start at a multiple of this many pages, so that every
+ *	object is aligned to the largest power of two dividing @elemsize
  * @ctor: run on every object when its span is carved, or NULL
+ * @owner: the cache a private span class belongs to, so that gospan_free()
+ *	of its objects is credited to it; NULL for shared classes, and once
+ *	the cache is destroyed (read under RCU by the free path)
  * @sweepgen: Go's sweepgen, per class: a span is swept when its sweepgen
  *	equals it, needs sweeping at @sweepgen - 2, is held by an mcache at
  *	@sweepgen + 3 (+ 1 if cached before the last sweep cycle). It grows by
- *	2 when gospan_mcentral_reclaim() starts a sweep cycle.
+ *	2 when gospan_mcentral_reclaim() has swept every listed span, so that
+ *	a list called swept holds only swept spans (as in Go).
  * @partial: spans with free objects, [(@sweepgen / 2) % 2] swept, the
  *	other unswept (Go's partialSwept/partialUnswept; the roles swap when
  *	@sweepgen grows, as in Go)
@@ -58,7 +64,9 @@ struct gospan_mcentral {
 	unsigned int npages;
 	unsigned int nelems;
 	u32 divmul;
+	unsigned int align_pages;
 	void (*ctor)(void *obj);
+	struct gospan_cache __rcu *owner;
 	u32 sweepgen;
 	struct list_head partial[2];
 	struct list_head full[2];
@@ -74,6 +82,7 @@ struct gospan_mspan *gospan_mcentral_grow(struct gospan_mcentral *c, gfp_t gfp);
 void gospan_mcentral_uncache_span(struct gospan_mcentral *c, struct gospan_mspan *s);
 void gospan_mcentral_note_free(struct gospan_mcentral *c, struct gospan_mspan *s);
 unsigned long gospan_mcentral_reclaim(struct gospan_mcentral *c);
+long gospan_mcentral_live(struct gospan_mcentral *c);
 unsigned int gospan_span_next_free_index(struct gospan_mspan *s);
 bool gospan_span_sweep_cached(struct gospan_mspan *s);
 enum gospan_free_error gospan_free_small(struct gospan_mspan *s, const void *p,

@@ -11,6 +11,7 @@
 
 #include <linux/export.h>
 
+#include "internal.h"
 #include "mfixalloc.h"
 
 /**
@@ -52,6 +53,8 @@ static void *take(struct gospan_fixalloc *f)
  * @f: the allocator
  * @gfp: how to get a new page if none has room; __GFP_ZERO is implied
  *
+ * A new page is subject to gospan's fail_grow fault injection.
+ *
  * Context: Any context that @gfp allows.
  * Return: the object, or NULL when a page was needed and none came.
  */
@@ -75,7 +78,9 @@ void *gospan_fixalloc_alloc(struct gospan_fixalloc *f, gfp_t gfp)
 		spin_unlock_irqrestore(&f->lock, flags);
 		if (obj)
 			break;
-		page = alloc_page(gfp & ~(__GFP_ZERO | __GFP_HIGHMEM));
+		if (should_fail(&gospan_fail_grow, PAGE_SIZE))
+			return NULL;
+		page = alloc_page(gospan_grow_gfp(gfp, 0, false));
 		if (!page)
 			return NULL;
 		/* Scanned for pointers (to tiny-block state...), never reported. */

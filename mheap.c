@@ -21,6 +21,7 @@
 
 #include <linux/bitmap.h>
 #include <linux/debugfs.h>
+#include <linux/fault-inject.h>
 #include <linux/gfp.h>
 #include <linux/kmemleak.h>
 #include <linux/log2.h>
@@ -40,6 +41,45 @@
 /* gospan's own heap. */
 struct gospan_mheap gospan_heap;
 EXPORT_SYMBOL_NS_GPL(gospan_heap, GOSPAN_INTERNAL);
+
+/*
+ * Fault injection (Documentation/fault-injection/): with it on, asking the
+ * mheap for a span (mcentral.grow, a large object) or fixalloc for a page
+ * of span descriptors fails as if the kernel had no memory to give.
+ * Configured like failslab, in /sys/kernel/debug/gospan/fail_grow/.
+ */
+DECLARE_FAULT_ATTR(gospan_fail_grow);
+EXPORT_SYMBOL_NS_GPL(gospan_fail_grow, GOSPAN_INTERNAL);
+
+/**
+ * gospan_grow_gfp() - the GFP flags gospan passes to the page allocator
+ * @gfp: the caller's flags
+ * @order: the order of the block asked for
+ * @opportunistic: whether this is the try for a bigger block than needed
+ *
+ * gospan.h says flag by flag what gospan does with a caller's flags. Only
+ * how hard to try reaches the page allocator: the heap is shared, so where
+ * its memory comes from (__GFP_DMA*, __GFP_HIGHMEM, __GFP_MOVABLE, nodes),
+ * whom it is charged to (__GFP_ACCOUNT) and what it holds (__GFP_ZERO,
+ * __GFP_COMP) are never the caller's to choose. As SLUB does, the try for
+ * a whole chunk gives up at once (__GFP_NORETRY) and never carries
+ * __GFP_NOFAIL; the page allocator supports __GFP_NOFAIL only up to order 1,
+ * so a block larger than that is asked for with __GFP_RETRY_MAYFAIL. Every
+ * grow is __GFP_NOWARN: a failure is the caller's NULL, not a splat.
+ *
+ * Context: Any context.
+ * Return: the flags for alloc_pages().
+ */
+gfp_t gospan_grow_gfp(gfp_t gfp, unsigned int order, bool opportunistic)
+{
+	gfp = (gfp & GOSPAN_GFP_RECLAIM_MASK) | __GFP_NOWARN;
+	if (opportunistic)
+		return (gfp | __GFP_NORETRY) & ~(__GFP_NOFAIL | __GFP_RETRY_MAYFAIL);
+	if (order > 1 && (gfp & __GFP_NOFAIL))
+		gfp = (gfp & ~__GFP_NOFAIL) | __GFP_RETRY_MAYFAIL;
+	return gfp;
+}
+EXPORT_SYMBOL_NS_GPL(gospan_grow_gfp, GOSPAN_INTERNAL);
 
 static inline unsigned long addr_to_page(unsigned long addr)
 {
@@ -104,14 +144,16 @@ static void free_pages_run(unsigned long first, unsigned long n)
 /*
  * Go's mheap.grow(): take a block from the buddy allocator, preferring a
  * whole chunk and falling back to smaller blocks, but never smaller than
- * npages, and hand its pages to the page allocator.
+ * npages, and hand its pages to the page allocator. A buddy block is
+ * aligned to its size, so a block for npages also starts aligned to any
+ * power of two up to npages (what gospan_mheap_alloc_span_aligned() needs).
  */
 static bool grow(struct gospan_mheap *h, unsigned long npages, gfp_t gfp)
 {
 	unsigned int need = order_base_2(npages) + GOSPAN_PAGE_ORDER;
 	unsigned int order = max(min(READ_ONCE(h->max_grow_order),
 				     (unsigned int)GOSPAN_CHUNK_ORDER), need);
-	gfp_t g = (gfp & ~(__GFP_ZERO | __GFP_COMP | __GFP_HIGHMEM)) | __GFP_NOWARN;
+	gfp_t g = gospan_grow_gfp(gfp, 0, false);
 	struct gospan_palloc_data *pd;
 	struct gospan_heap_arena *spare, *a;
 	unsigned long first, n, ci, flags;
@@ -121,7 +163,7 @@ static bool grow(struct gospan_mheap *h, unsigned long npages, gfp_t gfp)
 	if (need > GOSPAN_CHUNK_ORDER)
 		return false;
 	for (;; order--) {
-		page = alloc_pages(g | (order > need ? __GFP_NORETRY : 0), order);
+		page = alloc_pages(gospan_grow_gfp(gfp, order, order > need), order);
 		if (page || order == need)
 			break;
 	}
@@ -185,9 +227,11 @@ static void set_spans(struct gospan_mheap *h, unsigned long first,
 }
 
 /**
- * gospan_mheap_alloc_span() - allocate a span of whole pages
+ * gospan_mheap_alloc_span_aligned() - allocate a span that starts aligned
  * @h: the heap
  * @npages: its length in gospan pages, 1 .. GOSPAN_CHUNK_PAGES
+ * @align: its first page is a multiple of this many pages: a power of two,
+ *	at most @npages rounded up to one
  * @spanclass: the span class its objects will have, 0 for a large object
  * @gfp: how the heap may grow; GFP_ATOMIC never sleeps
  *
@@ -196,17 +240,21 @@ static void set_spans(struct gospan_mheap *h, unsigned long first,
  * returns; its memory is not zeroed.
  *
  * Context: Any context that @gfp allows; takes the heap lock.
- * Return: the span, or NULL when memory ran out.
+ * Return: the span, or NULL when memory ran out (or fail_grow said so).
  */
-struct gospan_mspan *gospan_mheap_alloc_span(struct gospan_mheap *h,
-					     unsigned long npages,
-					     unsigned int spanclass, gfp_t gfp)
+struct gospan_mspan *gospan_mheap_alloc_span_aligned(struct gospan_mheap *h,
+						     unsigned long npages,
+						     unsigned long align,
+						     unsigned int spanclass, gfp_t gfp)
 {
 	struct gospan_mspan *s;
 	unsigned long base, flags;
 	int tries;
 
-	if (!npages || npages > GOSPAN_CHUNK_PAGES)
+	if (!npages || npages > GOSPAN_CHUNK_PAGES || !is_power_of_2(align) ||
+	    align > roundup_pow_of_two(npages))
+		return NULL;
+	if (should_fail(&gospan_fail_grow, npages << GOSPAN_PAGE_SHIFT))
 		return NULL;
 	s = gospan_fixalloc_alloc(&h->spanalloc, gfp);
 	if (!s)
@@ -214,9 +262,10 @@ struct gospan_mspan *gospan_mheap_alloc_span(struct gospan_mheap *h,
 	/* Another CPU may take what a grow added: try again, a few times. */
 	for (tries = 0; tries < 4; tries++) {
 		spin_lock_irqsave(&h->lock, flags);
-		base = gospan_pagealloc_alloc(&h->pages, npages);
+		base = gospan_pagealloc_alloc_aligned(&h->pages, npages, align);
 		if (base) {
 			INIT_LIST_HEAD(&s->list);
+			s->heap = h;
 			s->base = page_to_addr(base);
 			s->npages = npages;
 			s->state = GOSPAN_SPAN_IN_USE;
@@ -240,6 +289,26 @@ struct gospan_mspan *gospan_mheap_alloc_span(struct gospan_mheap *h,
 	}
 	gospan_fixalloc_free(&h->spanalloc, s);
 	return NULL;
+}
+EXPORT_SYMBOL_NS_GPL(gospan_mheap_alloc_span_aligned, GOSPAN_INTERNAL);
+
+/**
+ * gospan_mheap_alloc_span() - allocate a span of whole pages
+ * @h: the heap
+ * @npages: its length in gospan pages, 1 .. GOSPAN_CHUNK_PAGES
+ * @spanclass: the span class its objects will have, 0 for a large object
+ * @gfp: how the heap may grow; GFP_ATOMIC never sleeps
+ *
+ * gospan_mheap_alloc_span_aligned() with no alignment beyond a page.
+ *
+ * Context: Any context that @gfp allows; takes the heap lock.
+ * Return: the span, or NULL when memory ran out.
+ */
+struct gospan_mspan *gospan_mheap_alloc_span(struct gospan_mheap *h,
+					     unsigned long npages,
+					     unsigned int spanclass, gfp_t gfp)
+{
+	return gospan_mheap_alloc_span_aligned(h, npages, 1, spanclass, gfp);
 }
 EXPORT_SYMBOL_NS_GPL(gospan_mheap_alloc_span, GOSPAN_INTERNAL);
 
@@ -284,17 +353,18 @@ static void span_rcu_free(struct rcu_head *rcu)
 	if (s->tiny_state)
 		atomic_long_sub(s->nelems * sizeof(atomic_t), &gospan_other_sys);
 	kfree(s->tiny_state);
-	gospan_fixalloc_free(&gospan_heap.spanalloc, s);
+	gospan_fixalloc_free(&s->heap->spanalloc, s);
 }
 
 /**
  * gospan_mheap_free_span_rcu() - free a span whose descriptor others may read
- * @h: gospan's heap (the descriptor goes back to its span allocator)
- * @s: a span of small objects, no longer used
+ * @h: the heap
+ * @s: a span from @h, no longer used
  *
  * Like gospan_mheap_free_span(), but the descriptor (and its tiny-block
  * state) is reused only after an RCU grace period: frees run under
- * rcu_read_lock() and may still look at it.
+ * rcu_read_lock() and may still look at it (the rule at the top of
+ * gospan.c).
  *
  * Context: Any context; takes the heap lock.
  */
@@ -316,7 +386,9 @@ void gospan_mheap_free_span_rcu(struct gospan_mheap *h, struct gospan_mspan *s)
  * @gfp: allocation flags; __GFP_ZERO zeroes the whole usable size
  *
  * The object is a span of its own, @size rounded up to whole pages, and is
- * registered with kmemleak like any slab object.
+ * registered with kmemleak like any slab object. It is aligned as kmalloc
+ * promises: to the largest power of two that divides @size (so a
+ * power-of-two size to itself), and to a page at least.
  *
  * Context: Any context that @gfp allows.
  * Return: the object, or NULL if @size is 0 or over the limit, or memory
@@ -328,7 +400,9 @@ void *gospan_mheap_alloc_large(struct gospan_mheap *h, size_t size, gfp_t gfp)
 
 	if (!size || size > GOSPAN_MAX_SIZE)
 		return NULL;
-	s = gospan_mheap_alloc_span(h, DIV_ROUND_UP(size, GOSPAN_PAGE_SIZE), 0, gfp);
+	s = gospan_mheap_alloc_span_aligned(h, DIV_ROUND_UP(size, GOSPAN_PAGE_SIZE),
+					    max(size & -size, GOSPAN_PAGE_SIZE) >>
+					    GOSPAN_PAGE_SHIFT, 0, gfp);
 	if (!s)
 		return NULL;
 	if (gfp & __GFP_ZERO)
@@ -373,7 +447,8 @@ EXPORT_SYMBOL_NS_GPL(gospan_mheap_owns, GOSPAN_INTERNAL);
  * @ptr: the object
  *
  * Refuses, without touching anything, a pointer that is not the start of a
- * live large object; the caller reports it.
+ * live large object; the caller reports it. The span's descriptor is
+ * reused only after an RCU grace period, as every span's is.
  *
  * Context: Any context; takes the heap lock.
  * Return: GOSPAN_FREE_OK, or why @ptr was refused.
@@ -401,7 +476,8 @@ enum gospan_free_error gospan_mheap_free_large(struct gospan_mheap *h,
 	kmemleak_free(ptr);
 	free_span_locked(h, s);
 	spin_unlock_irqrestore(&h->lock, flags);
-	gospan_fixalloc_free(&h->spanalloc, s);
+	trace_gospan_span_free(s);
+	call_rcu(&s->rcu, span_rcu_free);
 	return GOSPAN_FREE_OK;
 }
 EXPORT_SYMBOL_NS_GPL(gospan_mheap_free_large, GOSPAN_INTERNAL);
@@ -579,4 +655,6 @@ DEFINE_SHOW_ATTRIBUTE(pages);
 void gospan_mheap_debugfs_init(struct dentry *root)
 {
 	debugfs_create_file("pages", 0444, root, NULL, &pages_fops);
+	/* Nothing (an error pointer) without CONFIG_FAULT_INJECTION_DEBUG_FS. */
+	fault_create_debugfs_attr("fail_grow", root, &gospan_fail_grow);
 }

@@ -27,17 +27,19 @@
 /* Most objects in one span: 8-byte objects in an 8 KiB page. */
 #define GOSPAN_MAX_OBJECTS	(GOSPAN_PAGE_SIZE / 8)
 
-/* Go's mSpanState. */
+struct gospan_mheap;
+
+/* Go's mSpanState (gospan has no mSpanManual: it has no stacks yet). */
 enum gospan_span_state {
 	GOSPAN_SPAN_DEAD,	/* free, or never used: not in the span map */
 	GOSPAN_SPAN_IN_USE,	/* objects (a size class) or one large object */
-	GOSPAN_SPAN_MANUAL,	/* managed by its owner (stacks, later) */
 };
 
 /**
  * struct gospan_mspan - a run of gospan pages (Go's mspan)
  * @list: link in the list of whoever holds the span (an mcentral's span
  *	set, an mcache), or in the span allocator's free list
+ * @heap: the heap it came from (its descriptor goes back there)
  * @base: address of the first byte
  * @npages: length in gospan pages
  * @state: an enum gospan_span_state
@@ -76,6 +78,7 @@ enum gospan_span_state {
  */
 struct gospan_mspan {
 	struct list_head list;
+	struct gospan_mheap *heap;
 	unsigned long base;
 	unsigned long npages;
 	u8 state;
@@ -180,6 +183,10 @@ extern struct gospan_mheap gospan_heap;
 
 int gospan_mheap_init(struct gospan_mheap *h);
 unsigned long gospan_mheap_destroy(struct gospan_mheap *h);
+struct gospan_mspan *gospan_mheap_alloc_span_aligned(struct gospan_mheap *h,
+						     unsigned long npages,
+						     unsigned long align,
+						     unsigned int spanclass, gfp_t gfp);
 struct gospan_mspan *gospan_mheap_alloc_span(struct gospan_mheap *h,
 					     unsigned long npages,
 					     unsigned int spanclass, gfp_t gfp);

@@ -442,6 +442,68 @@ found:
 }
 EXPORT_SYMBOL_NS_GPL(gospan_pagealloc_alloc, GOSPAN_INTERNAL);
 
+/* Whether every page of [base, base + npages) is gospan's and free. */
+static bool run_free(const struct gospan_pagealloc *p, unsigned long base,
+		     unsigned long npages)
+{
+	while (npages) {
+		unsigned long ci = chunk_index(base);
+		unsigned int i = chunk_page_index(base);
+		unsigned int n = min_t(unsigned long, npages, GOSPAN_CHUNK_PAGES - i);
+
+		if (ci >= p->end || !p->chunks[ci] ||
+		    find_next_bit(p->chunks[ci]->alloc, i + n, i) < i + n)
+			return false;
+		base += n;
+		npages -= n;
+	}
+	return true;
+}
+
+/**
+ * gospan_pagealloc_alloc_aligned() - allocate a run that starts aligned
+ * @p: the allocator
+ * @npages: how many, at least 1
+ * @align: the first page's number must be a multiple of it: a power of two
+ *	(1 is gospan_pagealloc_alloc())
+ *
+ * Go's page allocator has no aligned find: gospan adds one for kmalloc's
+ * alignment promise (objects of a power-of-two size aligned to it). It
+ * tries every aligned start from search_addr on, skipping chunks whose leaf
+ * summary says they have no free page, and takes the first fit. Only spans
+ * of classes whose objects need more than a page's alignment and large
+ * objects of such sizes come here.
+ *
+ * Context: Any context; the mheap lock held. Does not allocate.
+ * Return: the first page of the run, or 0 if no aligned run is free.
+ */
+unsigned long gospan_pagealloc_alloc_aligned(struct gospan_pagealloc *p,
+					     unsigned long npages, unsigned long align)
+{
+	unsigned long base, limit = chunk_base(p->end);
+
+	if (align <= 1)
+		return gospan_pagealloc_alloc(p, npages);
+	if (p->search_addr == GOSPAN_MAX_SEARCH_ADDR)
+		return 0;
+	for (base = ALIGN(max(p->search_addr, chunk_base(p->start)), align);
+	     base + npages <= limit; base += align) {
+		unsigned long ci = chunk_index(base);
+
+		if (!p->summary[GOSPAN_SUMMARY_LEVELS - 1][ci]) {
+			/* No free page here: the next aligned start past the chunk. */
+			base = ALIGN(chunk_base(ci + 1), align) - align;
+			continue;
+		}
+		if (run_free(p, base, npages)) {
+			gospan_pagealloc_alloc_range(p, base, npages);
+			return base;
+		}
+	}
+	return 0;
+}
+EXPORT_SYMBOL_NS_GPL(gospan_pagealloc_alloc_aligned, GOSPAN_INTERNAL);
+
 /**
  * gospan_pagealloc_free() - free a run of allocated pages
  * @p: the allocator

@@ -119,6 +119,8 @@ void gospan_pagealloc_destroy(struct gospan_pagealloc *p);
 bool gospan_pagealloc_grow(struct gospan_pagealloc *p, unsigned long base,
 			   unsigned long npages, struct gospan_palloc_data **spare);
 unsigned long gospan_pagealloc_alloc(struct gospan_pagealloc *p, unsigned long npages);
+unsigned long gospan_pagealloc_alloc_aligned(struct gospan_pagealloc *p,
+					     unsigned long npages, unsigned long align);
 void gospan_pagealloc_alloc_range(struct gospan_pagealloc *p, unsigned long base,
 				  unsigned long npages);
 void gospan_pagealloc_free(struct gospan_pagealloc *p, unsigned long base,

@@ -19,19 +19,22 @@
  * gospan_size_roundup() - the usable size gospan would give a request
  * @size: requested size in bytes
  *
- * Like kmalloc_size_roundup(): small requests round up to their size class,
- * larger ones to whole gospan pages (GOSPAN_PAGE_SIZE).
+ * Like kmalloc_size_roundup(): small requests round up to the size class
+ * gospan_alloc() serves them from, larger ones to whole gospan pages
+ * (GOSPAN_PAGE_SIZE), so that gospan_alloc(gospan_size_roundup(@size))
+ * succeeds exactly when gospan_alloc(@size) would, and gives as much.
  *
  * Context: Any context.
- * Return: the rounded size; 0 when @size is 0 or larger than gospan (and
- * kmalloc) will ever serve.
+ * Return: the rounded size; 0 for 0 (gospan_alloc(0) returns ZERO_SIZE_PTR);
+ * @size itself when it is larger than gospan (and kmalloc) will ever serve,
+ * so that allocating the result fails too.
  */
 size_t gospan_size_roundup(size_t size)
 {
 	if (!size || size > GOSPAN_MAX_SIZE)
-		return 0;
+		return size;
 	if (size <= GOSPAN_MAX_SMALL_SIZE)
-		return gospan_class_to_size[gospan_size_to_class(size)];
+		return gospan_class_to_size[gospan_alloc_class(size)];
 	return ALIGN(size, GOSPAN_PAGE_SIZE);
 }
 EXPORT_SYMBOL_NS_GPL(gospan_size_roundup, GOSPAN);

@@ -13,6 +13,7 @@
 #ifndef _GOSPAN_MSIZE_H
 #define _GOSPAN_MSIZE_H
 
+#include <linux/compiler.h>
 #include <linux/math.h>
 #include <linux/types.h>
 
@@ -35,6 +36,32 @@ static inline unsigned int gospan_size_to_class(size_t size)
 		return gospan_size_to_class128[DIV_ROUND_UP(size - GOSPAN_SMALL_SIZE_MAX,
 							    GOSPAN_LARGE_SIZE_DIV)];
 	return 0;
+}
+
+/**
+ * gospan_alloc_class() - the size class gospan_alloc() serves @size from
+ * @size: requested size, 1 .. GOSPAN_MAX_SMALL_SIZE
+ *
+ * kmalloc's alignment promise: an object is aligned to the largest power
+ * of two dividing its requested size (and a power-of-two size to itself).
+ * A class's objects are aligned to the largest power of two dividing the
+ * class size (mcentral.c aligns spans for that), so this is the smallest
+ * class that holds @size and whose size that power of two divides: mostly
+ * gospan_size_to_class(), and a larger class for sizes such as 2560 B
+ * (class 2688 B holds only 128-byte alignment; 3072 B gives 1 KiB). The
+ * 32 KiB class ends every search.
+ *
+ * Context: Any context.
+ * Return: the class.
+ */
+static inline unsigned int gospan_alloc_class(size_t size)
+{
+	unsigned int cls = gospan_size_to_class(size);
+	size_t align = size & -size;
+
+	while (unlikely(gospan_class_to_size[cls] & (align - 1)))
+		cls++;
+	return cls;
 }
 
 /**

@@ -20,20 +20,12 @@
 #include <linux/vmalloc.h>
 
 #include "gospan.h"
+#include "gospan_kunit.h"
 #include "internal.h"
 #include "mcache.h"
 #include "msize.h"
 
-/* Everything the heap and mcentral lists say must agree. */
-static void check_consistent(struct kunit *test)
-{
-	unsigned long flags;
-
-	spin_lock_irqsave(&gospan_heap.lock, flags);
-	KUNIT_EXPECT_EQ(test, gospan_pagealloc_check(&gospan_heap.pages), 0);
-	KUNIT_EXPECT_LE(test, gospan_heap.pages_in_use, gospan_heap.pages_owned);
-	spin_unlock_irqrestore(&gospan_heap.lock, flags);
-}
+#define check_consistent gospan_check_consistent
 
 static void fill(void *p, size_t n)
 {
@@ -190,6 +182,7 @@ static void ctor_semantics(struct kunit *test)
 	/* __GFP_ZERO would destroy the constructed state: refused. */
 	KUNIT_EXPECT_NULL(test, gospan_cache_alloc(c, GFP_KERNEL | __GFP_ZERO));
 	KUNIT_EXPECT_EQ(test, gospan_error_count(GOSPAN_ERR_BAD_FLAGS), zeroes + 1);
+	gospan_expect_reports(test, 1);
 	gospan_cache_free(c, a);
 	gospan_cache_free(c, b);
 	gospan_cache_destroy(c);
@@ -259,6 +252,7 @@ static void tiny_blocks(struct kunit *test)
 	/* A double free of a tiny object is caught. */
 	gospan_cache_free(c, p[1]);
 	KUNIT_EXPECT_EQ(test, gospan_error_count(GOSPAN_ERR_DOUBLE_FREE), doubles + 1);
+	gospan_expect_reports(test, 1);
 	KUNIT_EXPECT_FALSE(test, test_bit((block - s->base) / 16, s->freed_bits));
 	/* The last object frees the block (no mcache holds it any more). */
 	gospan_cache_free(c, p[3]);
@@ -270,34 +264,55 @@ static void tiny_blocks(struct kunit *test)
 	check_consistent(test);
 }
 
-/* All or nothing, also when the 37th allocation fails. */
+/*
+ * All or nothing, also when a refill fails (fail_grow) after the objects
+ * of the CPU's span were taken; and nothing leaks then (the .exit hook).
+ */
 static void bulk_all_or_nothing(struct kunit *test)
 {
-	struct gospan_cache *c = gospan_cache_create("bulk", 96, 0, 0, NULL);
+	/* A class of its own (the constructor): only this case grows it. */
+	struct gospan_cache *c = gospan_cache_create("bulk", 96, 0, 0, ctor_magic);
 	void **objs = kunit_kcalloc(test, 100, sizeof(void *), GFP_KERNEL);
 	static struct gospan_memstats before, after;
-	unsigned int i, cpu;
-	long live;
+	unsigned int i;
 
 	KUNIT_ASSERT_TRUE(test, c && objs);
 	KUNIT_ASSERT_EQ(test, gospan_cache_alloc_bulk(c, GFP_KERNEL, 100, objs), 100);
 	for (i = 0; i < 100; i++) {
 		KUNIT_ASSERT_NOT_NULL(test, objs[i]);
-		fill(objs[i], 96);
+		KUNIT_EXPECT_EQ(test, *(u32 *)objs[i], 0x60598a9U);
+		fill(objs[i] + 4, 92);
 	}
-	for (i = 0; i < 100; i++)
-		KUNIT_EXPECT_TRUE(test, filled(objs[i], 96));
+	for (i = 0; i < 100; i++) {
+		KUNIT_EXPECT_TRUE(test, filled(objs[i] + 4, 92));
+		*(u32 *)objs[i] = 0x60598a9;	/* back to the constructed state */
+	}
 	gospan_cache_free_bulk(c, 100, objs);
 
-	/* A failure inside the first span, and one after a refill (85 a span). */
-	gospan_bulk_fail_at = 37;
-	KUNIT_EXPECT_EQ(test, gospan_cache_alloc_bulk(c, GFP_KERNEL, 100, objs), 0);
-	gospan_bulk_fail_at = 90;
-	KUNIT_EXPECT_EQ(test, gospan_cache_alloc_bulk(c, GFP_KERNEL, 100, objs), 0);
+#ifdef CONFIG_FAULT_INJECTION
+{
+	unsigned int cpu;
+	long live;
+	void *one;
+
+	/* Every span the heap is asked for from now on fails. */
+	migrate_disable();
+	one = gospan_cache_alloc(c, GFP_ATOMIC);	/* this CPU holds a span */
+	KUNIT_ASSERT_NOT_NULL(test, one);
+	gospan_fail_grow.verbose = 0;
+	atomic_set(&gospan_fail_grow.times, -1);
+	WRITE_ONCE(gospan_fail_grow.probability, 100);
+	gospan_mcentral_reclaim(gospan_centrals[c->spanclass]);
+	KUNIT_EXPECT_EQ(test, gospan_cache_alloc_bulk(c, GFP_ATOMIC, 200, objs), 0);
+	WRITE_ONCE(gospan_fail_grow.probability, 0);
+	migrate_enable();
+	gospan_cache_free(c, one);
 	live = 0;
 	for_each_possible_cpu(cpu)
 		live += per_cpu_ptr(c->counts, cpu)->allocs - per_cpu_ptr(c->counts, cpu)->frees;
 	KUNIT_EXPECT_EQ(test, live, 0L);
+}
+#endif
 
 	/* The batched path counts what it hands out, like single allocations. */
 	gospan_read_memstats(&before);
@@ -387,6 +402,8 @@ static void bad_inputs(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, since(before, GOSPAN_ERR_DOUBLE_FREE), 2UL);
 	KUNIT_EXPECT_EQ(test, since(before, GOSPAN_ERR_FOREIGN), 3UL);
 
+	/* Every report above, and no other. */
+	gospan_expect_reports(test, 18);
 	/* Still consistent, and still working. */
 	check_consistent(test);
 	p = gospan_alloc(200, GFP_KERNEL);
@@ -703,6 +720,8 @@ static struct kunit_case gospan_api_cases[] = {
 
 static struct kunit_suite gospan_api_suite = {
 	.name = "gospan_api",
+	.init = gospan_test_init,
+	.exit = gospan_test_exit,
 	.test_cases = gospan_api_cases,
 };
 

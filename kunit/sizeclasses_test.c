@@ -143,8 +143,12 @@ static void size_roundup(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, gospan_size_roundup(32769), 40960UL);
 	KUNIT_EXPECT_EQ(test, gospan_size_roundup(KMALLOC_MAX_SIZE),
 			(size_t)KMALLOC_MAX_SIZE);
-	KUNIT_EXPECT_EQ(test, gospan_size_roundup(KMALLOC_MAX_SIZE + 1), 0UL);
-	KUNIT_EXPECT_EQ(test, gospan_size_roundup(SIZE_MAX), 0UL);
+	/* Like kmalloc_size_roundup(): a size that fails again, never 0. */
+	KUNIT_EXPECT_EQ(test, gospan_size_roundup(KMALLOC_MAX_SIZE + 1),
+			(size_t)KMALLOC_MAX_SIZE + 1);
+	KUNIT_EXPECT_EQ(test, gospan_size_roundup(SIZE_MAX), SIZE_MAX);
+	/* kmalloc's alignment: 2560 B needs 512-byte alignment, 2688 B has 128. */
+	KUNIT_EXPECT_EQ(test, gospan_size_roundup(2560), 3072UL);
 }
 
 static struct kunit_case sizeclasses_cases[] = {
