@@ -314,9 +314,15 @@ static bool free_checked(struct gospan_cache *cache, const void *p,
 			err = gospan_free_tiny(s, p);
 		else
 			err = gospan_free_small(s, p, true);
-		/* gospan_free() of a private class's object: its cache's. */
+		/*
+		 * gospan_free() of a private class's object: its cache's. The
+		 * cache and its mcentral are freed a grace period after
+		 * destroy unpublished them.
+		 */
 		if (!cache && spc >= GOSPAN_FIRST_PRIVATE_SPANCLASS && err == GOSPAN_FREE_OK) {
-			owner = rcu_dereference(gospan_centrals[spc]->owner);
+			struct gospan_mcentral *central = READ_ONCE(gospan_centrals[spc]);
+
+			owner = central ? rcu_dereference(central->owner) : NULL;
 			if (owner)
 				this_cpu_inc(owner->counts->frees);
 		}
@@ -713,6 +719,8 @@ EXPORT_SYMBOL_NS_GPL(gospan_cache_shrink, GOSPAN);
 void gospan_cache_destroy(struct gospan_cache *cache)
 {
 	struct gospan_mcentral *central;
+	bool retire = false;
+	unsigned long flags;
 	unsigned int spc;
 	long live;
 
@@ -737,21 +745,28 @@ void gospan_cache_destroy(struct gospan_cache *cache)
 	if (spc >= GOSPAN_FIRST_PRIVATE_SPANCLASS) {
 		/* Its objects' frees no longer credit the cache. */
 		RCU_INIT_POINTER(central->owner, NULL);
-		if (!live) {
+		/* No span left: not even one a racing free has yet to release. */
+		spin_lock_irqsave(&central->lock, flags);
+		retire = !live && !central->nspans;
+		spin_unlock_irqrestore(&central->lock, flags);
+		if (retire) {
 			gospan_mstats_retire_class(spc);
 			WRITE_ONCE(gospan_centrals[spc], NULL);
-			__clear_bit(spc, private_classes);
-			atomic_long_sub(sizeof(*central), &gospan_other_sys);
-		} else {
-			central = NULL;
 		}
-	} else {
-		central = NULL;
 	}
 	mutex_unlock(&gospan_caches_mutex);
-	/* Frees that read the owner or the mcentral are over. */
-	synchronize_rcu();
-	kfree(central);
+	if (spc >= GOSPAN_FIRST_PRIVATE_SPANCLASS) {
+		/* Frees that read the owner or the mcentral are over. */
+		synchronize_rcu();
+	}
+	if (retire) {
+		/* Only now may another cache take the span class. */
+		mutex_lock(&gospan_caches_mutex);
+		__clear_bit(spc, private_classes);
+		mutex_unlock(&gospan_caches_mutex);
+		kfree(central);
+		atomic_long_sub(sizeof(*central), &gospan_other_sys);
+	}
 	free_percpu(cache->counts);
 	kfree_const(cache->name);
 	kfree(cache);

@@ -99,7 +99,7 @@ static void sweep(struct gospan_mspan *s)
 		nfreed += hweight_long(f);
 	}
 	atomic_sub(nfreed, &s->nfreed);
-	s->alloc_count = bitmap_weight(s->alloc_bits, s->nelems);
+	WRITE_ONCE(s->alloc_count, bitmap_weight(s->alloc_bits, s->nelems));
 	smp_wmb();	/* alloc_bits before freeindex: see gospan_free_small() */
 	WRITE_ONCE(s->freeindex, 0);
 	refill_alloc_cache(s, 0);
@@ -272,7 +272,8 @@ struct gospan_mspan *gospan_mcentral_grow(struct gospan_mcentral *c, gfp_t gfp)
 		s->tiny_state = kcalloc(c->nelems, sizeof(atomic_t),
 					gospan_grow_gfp(gfp, 0, false));
 		if (!s->tiny_state) {
-			gospan_mheap_free_span(&gospan_heap, s);
+			/* The span map pointed at it: a grace period first. */
+			gospan_mheap_free_span_rcu(&gospan_heap, s);
 			return NULL;
 		}
 		atomic_long_add(c->nelems * sizeof(atomic_t), &gospan_other_sys);
@@ -299,31 +300,72 @@ static bool sweep_or_release(struct gospan_mcentral *c, struct gospan_mspan *s)
 {
 	lockdep_assert_held(&c->lock);
 	sweep(s);
-	if (s->alloc_count)
+	/*
+	 * A free sets its bit before it counts itself (gospan_count_free(),
+	 * then nfreed): a bit swept before its free was counted leaves nfreed
+	 * below 0 until the free catches up. Keep the span then; that free
+	 * finds it listed with nothing allocated and releases it through
+	 * gospan_mcentral_note_free(), after it was counted (mstats.c). The
+	 * barrier pairs with the free's atomic_inc_return().
+	 */
+	smp_mb();
+	if (s->alloc_count || atomic_read(&s->nfreed))
 		return false;
 	c->nspans--;
 	WRITE_ONCE(s->in_list, GOSPAN_LIST_NONE);
 	return true;
 }
 
-/* Put a span nobody holds on the list its state calls for. Lock held. */
+/*
+ * Put a span nobody holds on the list its state calls for. Lock held. The
+ * release store of in_list orders the span's state (alloc_count) before
+ * it, for a free that reads in_list with an acquire.
+ */
 static void place_locked(struct gospan_mcentral *c, struct gospan_mspan *s,
 			 bool unswept)
 {
 	lockdep_assert_held(&c->lock);
 	if (unswept) {
 		list_add_tail(&s->list, &c->partial[!swept(c)]);
-		WRITE_ONCE(s->in_list, GOSPAN_LIST_PARTIAL);
+		smp_store_release(&s->in_list, GOSPAN_LIST_PARTIAL);	/* state first */
 		s->sweepgen = c->sweepgen - 2;
 	} else if (s->alloc_count < s->nelems) {
 		list_add(&s->list, &c->partial[swept(c)]);
-		WRITE_ONCE(s->in_list, GOSPAN_LIST_PARTIAL);
+		smp_store_release(&s->in_list, GOSPAN_LIST_PARTIAL);	/* state first */
 		s->sweepgen = c->sweepgen;
 	} else {
 		list_add(&s->list, &c->full[swept(c)]);
-		WRITE_ONCE(s->in_list, GOSPAN_LIST_FULL);
+		smp_store_release(&s->in_list, GOSPAN_LIST_FULL);	/* state first */
 		s->sweepgen = c->sweepgen;
 	}
+}
+
+/*
+ * place_locked(), then catch a free that ran meanwhile and saw the span
+ * where it was before (cached, or on another list), so did not move it:
+ * if it was the first free into a full span or the free of the last live
+ * object, do what it would have done. The barrier pairs with the full
+ * barrier of the free's atomic_inc_return() before it reads in_list:
+ * either the free sees the span placed (and calls
+ * gospan_mcentral_note_free(), which finds it placed or released) or this
+ * sees its count. Lock held. Return: true if the span was released (the
+ * caller gives it back to the heap once the lock is dropped).
+ */
+static bool place_checked(struct gospan_mcentral *c, struct gospan_mspan *s,
+			  bool unswept)
+{
+	int nfreed;
+
+	place_locked(c, s, unswept);
+	smp_mb();	/* in_list before nfreed: see above */
+	nfreed = atomic_read(&s->nfreed);
+	if (nfreed && (s->in_list == GOSPAN_LIST_FULL || nfreed == s->alloc_count)) {
+		list_del_init(&s->list);
+		if (sweep_or_release(c, s))
+			return true;
+		place_locked(c, s, false);
+	}
+	return false;
 }
 
 /**
@@ -348,27 +390,9 @@ void gospan_mcentral_uncache_span(struct gospan_mcentral *c, struct gospan_mspan
 	nfreed = atomic_read(&s->nfreed);
 	if (nfreed && nfreed == s->alloc_count)
 		release = sweep_or_release(c, s);
-	if (!release) {
-		place_locked(c, s, nfreed || s->sweepgen == c->sweepgen + 1);
-		/*
-		 * A free that saw the span cached did not move it. If one came
-		 * in since nfreed was read, and it was the first free into a
-		 * full span or the free of the last live object, do what it
-		 * would have done: sweep the span now, and release it if it is
-		 * empty. The barrier pairs with the full barrier of the free's
-		 * atomic_inc_return(), before it reads in_list: either the free
-		 * sees the span listed (and calls gospan_mcentral_note_free(),
-		 * which finds it placed or released) or this sees its count.
-		 */
-		smp_mb();
-		nfreed = atomic_read(&s->nfreed);
-		if (nfreed && (s->in_list == GOSPAN_LIST_FULL || nfreed == s->alloc_count)) {
-			list_del_init(&s->list);
-			release = sweep_or_release(c, s);
-			if (!release)
-				place_locked(c, s, false);
-		}
-	}
+	/* A free that saw the span cached did not move it: place_checked(). */
+	if (!release)
+		release = place_checked(c, s, nfreed || s->sweepgen == c->sweepgen + 1);
 	spin_unlock_irqrestore(&c->lock, flags);
 	if (release)
 		gospan_mheap_free_span_rcu(&gospan_heap, s);
@@ -436,7 +460,8 @@ unsigned long gospan_mcentral_reclaim(struct gospan_mcentral *c)
 	c->sweepgen += 2;
 	while ((s = list_first_entry_or_null(&kept, struct gospan_mspan, list))) {
 		list_del_init(&s->list);
-		place_locked(c, s, false);
+		if (place_checked(c, s, false))
+			list_add(&s->list, &empty);
 	}
 	spin_unlock_irqrestore(&c->lock, flags);
 	list_for_each_entry_safe(s, next, &empty, list) {
@@ -513,11 +538,13 @@ enum gospan_free_error gospan_free_small(struct gospan_mspan *s, const void *p,
 	/* Counted before the span may go back to the heap: see mstats.c. */
 	gospan_count_free(s->spanclass);
 	n = atomic_inc_return(&s->nfreed);
-	list = READ_ONCE(s->in_list);
+	list = smp_load_acquire(&s->in_list);	/* see place_locked() */
 	if (list == GOSPAN_LIST_FULL ||
 	    (list == GOSPAN_LIST_PARTIAL && n == READ_ONCE(s->alloc_count))) {
-		c = gospan_centrals[s->spanclass];
-		gospan_mcentral_note_free(c, s);
+		/* NULL only if a racing destroy retired the class: a caller bug. */
+		c = READ_ONCE(gospan_centrals[s->spanclass]);
+		if (c)
+			gospan_mcentral_note_free(c, s);
 	}
 	return GOSPAN_FREE_OK;
 }
