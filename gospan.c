@@ -85,7 +85,9 @@
  *         gospan_fixalloc.lock (span descriptors; a leaf)
  * Every lock is taken with interrupts saved, and none is held across an
  * allocation that may sleep, so that callers may hold interrupts off and a
- * GFP_ATOMIC request never sleeps. On PREEMPT_RT these spinlock_t sleep:
+ * GFP_ATOMIC request never sleeps. On PREEMPT_RT, as with kmalloc, callers
+ * may not hold interrupts off nor be in hard interrupt context (GFP_ATOMIC's
+ * context there is a spinlock_t held, or a softirq), and these spinlock_t sleep:
  * no path takes one with preemption or interrupts disabled by gospan
  * itself (the local_lock is a per-CPU lock there, and the free path's RCU
  * section is rcu_read_lock(), preemptible on RT). The span map and span

@@ -9,6 +9,7 @@
 #include <linux/irqflags.h>
 #include <linux/module.h>
 #include <linux/slab.h>
+#include <linux/spinlock.h>
 #include <linux/vmalloc.h>
 
 #include "internal.h"
@@ -176,6 +177,13 @@ static void grow_fallback(struct kunit *test)
 }
 
 /* A GFP_ATOMIC grow with interrupts off does not sleep (DEBUG_ATOMIC_SLEEP watches). */
+/*
+ * GFP_ATOMIC's context: interrupts off; on PREEMPT_RT, where nothing may
+ * allocate with interrupts off (kmalloc neither), a spinlock_t held, which
+ * spin_lock_irqsave() gives on both.
+ */
+static DEFINE_SPINLOCK(atomic_ctx);
+
 static void atomic_grow(struct kunit *test)
 {
 	struct gospan_mheap *h = new_heap(test);
@@ -183,16 +191,16 @@ static void atomic_grow(struct kunit *test)
 	unsigned long flags;
 	void *p;
 
-	local_irq_save(flags);
+	spin_lock_irqsave(&atomic_ctx, flags);
 	s = gospan_mheap_alloc_span(h, 3, 0, GFP_ATOMIC);
 	p = gospan_mheap_alloc_large(h, 70000, GFP_ATOMIC);
-	local_irq_restore(flags);
+	spin_unlock_irqrestore(&atomic_ctx, flags);
 	KUNIT_ASSERT_NOT_NULL(test, s);
 	KUNIT_ASSERT_NOT_NULL(test, p);
-	local_irq_save(flags);
+	spin_lock_irqsave(&atomic_ctx, flags);
 	gospan_mheap_free_span(h, s);
 	KUNIT_EXPECT_EQ(test, gospan_mheap_free_large(h, p), GOSPAN_FREE_OK);
-	local_irq_restore(flags);
+	spin_unlock_irqrestore(&atomic_ctx, flags);
 	destroy_heap(test, h);
 }
 
