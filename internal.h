@@ -83,6 +83,24 @@ int gospan_module_refs(void);
 
 /* mheap.c */
 gfp_t gospan_grow_gfp(gfp_t gfp, unsigned int order, bool opportunistic);
+
+/*
+ * fail_grow fault injection (mheap.c). It exists only with
+ * CONFIG_FAULT_INJECTION: 6.1's fault-inject.h declares nothing without it
+ * (6.12 stubs it), so this is gospan's whole compat surface for it.
+ */
+#ifdef CONFIG_FAULT_INJECTION
 extern struct fault_attr gospan_fail_grow;
+
+static inline bool gospan_should_fail_grow(size_t bytes)
+{
+	return should_fail(&gospan_fail_grow, bytes);
+}
+#else
+static inline bool gospan_should_fail_grow(size_t bytes)
+{
+	return false;
+}
+#endif
 
 #endif /* _GOSPAN_INTERNAL_H */

@@ -78,7 +78,7 @@ void *gospan_fixalloc_alloc(struct gospan_fixalloc *f, gfp_t gfp)
 		spin_unlock_irqrestore(&f->lock, flags);
 		if (obj)
 			break;
-		if (should_fail(&gospan_fail_grow, PAGE_SIZE))
+		if (gospan_should_fail_grow(PAGE_SIZE))
 			return NULL;
 		page = alloc_page(gospan_grow_gfp(gfp, 0, false));
 		if (!page)

@@ -48,8 +48,10 @@ EXPORT_SYMBOL_NS_GPL(gospan_heap, GOSPAN_INTERNAL);
  * of span descriptors fails as if the kernel had no memory to give.
  * Configured like failslab, in /sys/kernel/debug/gospan/fail_grow/.
  */
+#ifdef CONFIG_FAULT_INJECTION
 DECLARE_FAULT_ATTR(gospan_fail_grow);
 EXPORT_SYMBOL_NS_GPL(gospan_fail_grow, GOSPAN_INTERNAL);
+#endif
 
 /**
  * gospan_grow_gfp() - the GFP flags gospan passes to the page allocator
@@ -254,7 +256,7 @@ struct gospan_mspan *gospan_mheap_alloc_span_aligned(struct gospan_mheap *h,
 	if (!npages || npages > GOSPAN_CHUNK_PAGES || !is_power_of_2(align) ||
 	    align > roundup_pow_of_two(npages))
 		return NULL;
-	if (should_fail(&gospan_fail_grow, npages << GOSPAN_PAGE_SHIFT))
+	if (gospan_should_fail_grow(npages << GOSPAN_PAGE_SHIFT))
 		return NULL;
 	s = gospan_fixalloc_alloc(&h->spanalloc, gfp);
 	if (!s)
@@ -655,6 +657,7 @@ DEFINE_SHOW_ATTRIBUTE(pages);
 void gospan_mheap_debugfs_init(struct dentry *root)
 {
 	debugfs_create_file("pages", 0444, root, NULL, &pages_fops);
-	/* Nothing (an error pointer) without CONFIG_FAULT_INJECTION_DEBUG_FS. */
+#ifdef CONFIG_FAULT_INJECTION_DEBUG_FS
 	fault_create_debugfs_attr("fail_grow", root, &gospan_fail_grow);
+#endif
 }
