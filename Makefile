@@ -1,7 +1,7 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # gospan, out of tree. On a real machine:   make && sudo insmod gospan.ko
-# In the project's guest kernels:           make run | make test | make vm
+# In the project's guest kernels:           make run | make test | make vm | make torture
 # Everything that needs a guest goes through scripts/gospan-vm.
 
 KDIR ?= /lib/modules/$(shell uname -r)/build
@@ -29,16 +29,25 @@ check:
 test:
 	scripts/gospan-test
 
-# Boot the perf kernel with gospan, run the demo workload, print the stats.
+# Boot the perf kernel with gospan, run the demo workload, print its
+# rounding loss against kmalloc's and gospan-stat's summary; FULL=1 prints
+# every debugfs table in full as well.
 run:
-	scripts/gospan-run
+	scripts/gospan-run $(if $(filter-out 0,$(FULL)),--full)
 
 # gospan against SLUB on the perf kernel: bench/results/ (CSV, summary.md, plots).
 bench:
 	scripts/gospan-bench
 
-# An interactive guest shell with gospan loaded.
-vm:
-	scripts/gospan-vm --kernel debug
+# Hammer gospan in a guest for SECONDS (default 600) on KERNEL (debug,
+# debug-rt or perf; default debug).
+SECONDS ?= 600
+KERNEL ?= debug
+torture:
+	scripts/gospan-torture --kernel $(KERNEL) --seconds $(SECONDS)
 
-.PHONY: all modules modules_install clean sizeclasses check test run bench vm
+# An interactive guest shell with gospan loaded (KERNEL=... for another).
+vm:
+	scripts/gospan-vm --kernel $(KERNEL)
+
+.PHONY: all modules modules_install clean sizeclasses check test run bench torture vm
