@@ -49,7 +49,7 @@ EXPORT_SYMBOL_NS_GPL(gospan_heap, GOSPAN_INTERNAL);
  * Configured like failslab, in /sys/kernel/debug/gospan/fail_grow/.
  */
 #ifdef CONFIG_FAULT_INJECTION
-DECLARE_FAULT_ATTR(gospan_fail_grow);
+struct fault_attr gospan_fail_grow = FAULT_ATTR_INITIALIZER;
 EXPORT_SYMBOL_NS_GPL(gospan_fail_grow, GOSPAN_INTERNAL);
 #endif
 
