@@ -70,7 +70,8 @@
  *   mcache.[ch]    per-CPU mcaches: the inlined fast path with nextFreeFast
  *                  (mcache.h), refill, the tiny allocator
  *   mcentral.c     per-span-class mcentrals, sweeping, the free path
- *   mheap.c        grow, spans, the span map, large objects, release
+ *   mheap.c        grow, spans, the span map, large objects, release,
+ *                  fail_grow fault injection
  *   mpagealloc.c   Go's pageAlloc: bitmaps and pallocSum radix summaries
  *   mfixalloc.c    Go's fixalloc: span descriptors from whole pages
  *   mstats.c       Go's MemStats: per-CPU counters bumped by the paths
