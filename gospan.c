@@ -722,7 +722,7 @@ EXPORT_SYMBOL_NS_GPL(gospan_cache_shrink, GOSPAN);
 void gospan_cache_destroy(struct gospan_cache *cache)
 {
 	struct gospan_mcentral *central;
-	bool retire = false;
+	bool own, retire = false;
 	unsigned long flags;
 	unsigned int spc;
 	long live;
@@ -730,22 +730,22 @@ void gospan_cache_destroy(struct gospan_cache *cache)
 	if (!cache)
 		return;
 	spc = cache->spanclass;
+	own = spc >= GOSPAN_FIRST_PRIVATE_SPANCLASS;	/* a span class of its own */
 	central = gospan_centrals[spc];
 	mutex_lock(&gospan_caches_mutex);
 	list_del(&cache->list);
 	live = cache_live(cache);
-	if (spc >= GOSPAN_FIRST_PRIVATE_SPANCLASS || live > 0) {
+	if (own || live > 0) {
 		reclaim_class(spc);
-		live = spc >= GOSPAN_FIRST_PRIVATE_SPANCLASS ?
-		       gospan_mcentral_live(central) :
-		       min_t(long, live, gospan_mcentral_live(central));
+		live = own ? gospan_mcentral_live(central) :
+			     min_t(long, live, gospan_mcentral_live(central));
 	}
 	if (live > 0) {
 		pr_err("cache %s destroyed with %ld live objects: their memory is kept\n",
 		       cache->name, live);
 		report(GOSPAN_ERR_LIVE_AT_DESTROY, cache, NULL, NULL, live, _RET_IP_);
 	}
-	if (spc >= GOSPAN_FIRST_PRIVATE_SPANCLASS) {
+	if (own) {
 		/* Its objects' frees no longer credit the cache. */
 		RCU_INIT_POINTER(central->owner, NULL);
 		/* No span left: not even one a racing free has yet to release. */
@@ -758,10 +758,9 @@ void gospan_cache_destroy(struct gospan_cache *cache)
 		}
 	}
 	mutex_unlock(&gospan_caches_mutex);
-	if (spc >= GOSPAN_FIRST_PRIVATE_SPANCLASS) {
-		/* Frees that read the owner or the mcentral are over. */
+	/* Frees that read the owner or the mcentral are over. */
+	if (own)
 		synchronize_rcu();
-	}
 	if (retire) {
 		/* Only now may another cache take the span class. */
 		mutex_lock(&gospan_caches_mutex);
