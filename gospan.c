@@ -131,6 +131,7 @@
 #include "mcentral.h"
 #include "mheap.h"
 #include "msize.h"
+#include "mspan.h"
 #include "mstats.h"
 
 /* /sys/kernel/debug/gospan/: every statistics file lives below it. */
@@ -143,6 +144,8 @@ static struct gospan_mcentral shared_centrals[GOSPAN_FIRST_PRIVATE_SPANCLASS];
 DEFINE_MUTEX(gospan_caches_mutex);
 static LIST_HEAD(gospan_caches);	/* under gospan_caches_mutex */
 static DECLARE_BITMAP(private_classes, GOSPAN_NUM_SPAN_CLASSES);	/* ditto */
+/* Span classes with a constructor: never zeroed (internal.h). Ditto. */
+DECLARE_BITMAP(gospan_ctor_classes, GOSPAN_NUM_SPAN_CLASSES);
 
 /**
  * gospan_module_refs() - references held on the gospan module
@@ -217,6 +220,32 @@ static void report(enum gospan_error kind, struct gospan_cache *cache,
 }
 
 /**
+ * gospan_report_late_double_frees() - double frees found by a fold
+ * @s: the span; its owner folded word @word of its freed bits
+ * @word: the word
+ * @bits: objects of the word whose freed bit was set although they were
+ *	free already: each a double free that raced with the object's first
+ *	free (mspan.c)
+ *
+ * Reported and counted like any double free, by the context that found
+ * them (the caller shown is the fold's), and the frees they counted are
+ * taken back.
+ *
+ * Context: Any context; the owner of the span's allocation state.
+ */
+void gospan_report_late_double_frees(struct gospan_mspan *s, unsigned int word,
+				     unsigned long bits)
+{
+	unsigned int b;
+
+	this_cpu_sub(gospan_mstats->class[s->spanclass].frees, hweight_long(bits));
+	for_each_set_bit(b, &bits, BITS_PER_LONG)
+		report(GOSPAN_ERR_DOUBLE_FREE, NULL, NULL,
+		       (void *)(s->base + ((unsigned long)word * BITS_PER_LONG + b) * s->elemsize),
+		       s->spanclass, _RET_IP_);
+}
+
+/**
  * gospan_error_count() - how often a kind of bad input was refused
  * @kind: the kind
  *
@@ -263,13 +292,14 @@ void *gospan_alloc(size_t size, gfp_t gfp)
 	if (likely(size && size <= GOSPAN_MAX_SMALL_SIZE)) {
 		unsigned int cls = gospan_alloc_class(size);
 
-		p = gospan_mcache_alloc(cls, size, gfp, NULL);
+		p = gospan_mcache_alloc(cls, gfp);
 		if (unlikely(!p))
 			return NULL;
-		if (unlikely(gfp & __GFP_ZERO))
-			memset(p, 0, gospan_class_to_size[cls]);
-		kmemleak_alloc(p, size, 1, gfp);
-		trace_gospan_alloc(p, size, gospan_class_to_size[cls], cls, NULL, _RET_IP_);
+		this_cpu_add(gospan_mstats->class[cls].req_bytes, size);
+		gospan_alloc_hook(p, gospan_class_to_size[cls], size, gfp, cls);
+		if (trace_gospan_alloc_enabled())
+			trace_gospan_alloc(p, size, gospan_class_to_size[cls], cls, NULL,
+					   _RET_IP_);
 		return p;
 	}
 	if (!size)
@@ -279,17 +309,33 @@ void *gospan_alloc(size_t size, gfp_t gfp)
 		return NULL;
 	}
 	p = gospan_mheap_alloc_large(&gospan_heap, size, gfp);
-	if (p)
+	if (p && trace_gospan_alloc_enabled())
 		trace_gospan_alloc(p, size, ALIGN(size, GOSPAN_PAGE_SIZE), 0, NULL, _RET_IP_);
 	return p;
 }
 EXPORT_SYMBOL_NS_GPL(gospan_alloc, GOSPAN);
 
+/*
+ * gospan_free() of an object of a private span class: its cache's free.
+ * The cache and its mcentral are freed a grace period after destroy
+ * unpublished them; the caller is in an RCU read-side section.
+ */
+static void credit_owner(unsigned int spc)
+{
+	struct gospan_mcentral *central = READ_ONCE(gospan_centrals[spc]);
+	struct gospan_cache *owner;
+
+	if (!central)
+		return;
+	owner = rcu_dereference_check(central->owner, rcu_read_lock_any_held());
+	if (owner)
+		this_cpu_inc(owner->counts->frees);
+}
+
 /* Free p, which cache (if any) must own; report and refuse bad input. */
 static bool free_checked(struct gospan_cache *cache, const void *p,
 			 unsigned long caller)
 {
-	struct gospan_cache *owner = NULL;
 	enum gospan_free_error err;
 	enum gospan_error kind;
 	struct gospan_mspan *s;
@@ -316,26 +362,22 @@ static bool free_checked(struct gospan_cache *cache, const void *p,
 		else if (spc == GOSPAN_TINY_SPANCLASS)
 			err = gospan_free_tiny(s, p);
 		else
-			err = gospan_free_small(s, p, true);
+			err = gospan_mcache_free(s, p, true);
 		/*
 		 * gospan_free() of a private class's object: its cache's. The
 		 * cache and its mcentral are freed a grace period after
 		 * destroy unpublished them.
 		 */
-		if (!cache && spc >= GOSPAN_FIRST_PRIVATE_SPANCLASS && err == GOSPAN_FREE_OK) {
-			struct gospan_mcentral *central = READ_ONCE(gospan_centrals[spc]);
-
-			owner = central ? rcu_dereference(central->owner) : NULL;
-			if (owner)
-				this_cpu_inc(owner->counts->frees);
-		}
+		if (!cache && spc >= GOSPAN_FIRST_PRIVATE_SPANCLASS && err == GOSPAN_FREE_OK)
+			credit_owner(spc);
 	}
 	rcu_read_unlock();
 
 	if (likely(err == GOSPAN_FREE_OK)) {
 		if (cache)
 			this_cpu_inc(cache->counts->frees);
-		trace_gospan_free(p, spc, cache ? cache->name : NULL, caller);
+		if (trace_gospan_free_enabled())
+			trace_gospan_free(p, spc, cache ? cache->name : NULL, caller);
 		return true;
 	}
 	if (err == GOSPAN_FREE_WRONG_CACHE)
@@ -361,8 +403,24 @@ static bool free_checked(struct gospan_cache *cache, const void *p,
  */
 void gospan_free(const void *ptr)
 {
+	struct gospan_mcache *mc;
+	unsigned int spc;
+
 	if (unlikely(ZERO_OR_NULL_PTR(ptr)))
 		return;
+	/* Preemption off: an RCU read-side section for the arena too. */
+	if (likely(gospan_mcache_trylock(&mc))) {
+		spc = gospan_spanclass_of_rcu(ptr);
+		if (likely(spc) && __gospan_mcache_free_fast(mc, spc, ptr)) {
+			if (unlikely(spc >= GOSPAN_FIRST_PRIVATE_SPANCLASS))
+				credit_owner(spc);
+			gospan_mcache_unlock(mc);
+			if (trace_gospan_free_enabled())
+				trace_gospan_free(ptr, spc, NULL, _RET_IP_);
+			return;
+		}
+		gospan_mcache_unlock(mc);
+	}
 	free_checked(NULL, ptr, _RET_IP_);
 }
 EXPORT_SYMBOL_NS_GPL(gospan_free, GOSPAN);
@@ -444,6 +502,8 @@ static int private_class(struct gospan_cache *c, unsigned int elemsize)
 		return err;
 	}
 	rcu_assign_pointer(central->owner, c);
+	if (c->ctor)
+		__set_bit(spc, gospan_ctor_classes);
 	atomic_long_add(sizeof(*central), &gospan_other_sys);
 	__set_bit(spc, private_classes);
 	WRITE_ONCE(gospan_centrals[spc], central);
@@ -512,6 +572,7 @@ struct gospan_cache *gospan_cache_create(const char *name, unsigned int size,
 	c->size = size;
 	c->align = align;
 	c->ctor = ctor;
+	c->refused = GOSPAN_GFP_REFUSED | (ctor ? __GFP_ZERO : 0);
 
 	mutex_lock(&gospan_caches_mutex);
 	if (flags & GOSPAN_TINY)
@@ -542,12 +603,21 @@ EXPORT_SYMBOL_NS_GPL(gospan_cache_create, GOSPAN);
 static __always_inline void cache_alloc_done(struct gospan_cache *cache, void *p,
 					     gfp_t gfp, unsigned long caller)
 {
-	if (unlikely(gfp & __GFP_ZERO))
-		memset(p, 0, cache->size);
-	kmemleak_alloc(p, cache->size, 1, gfp);
-	trace_gospan_alloc(p, cache->size, cache->spanclass == GOSPAN_TINY_SPANCLASS ?
-			   cache->size : gospan_spanclass_size[cache->spanclass],
-			   cache->spanclass, cache->name, caller);
+	gospan_alloc_hook(p, cache->size, cache->size, gfp, cache->spanclass);
+	if (trace_gospan_alloc_enabled())
+		trace_gospan_alloc(p, cache->size, cache->spanclass == GOSPAN_TINY_SPANCLASS ?
+				   cache->size : gospan_spanclass_size[cache->spanclass],
+				   cache->spanclass, cache->name, caller);
+}
+
+/* Flags a cache refuses: gospan.h's, and __GFP_ZERO with a constructor. */
+static __always_inline bool cache_refuses(struct gospan_cache *cache, gfp_t gfp,
+					  unsigned long caller)
+{
+	if (likely(!(gfp & cache->refused)))
+		return false;
+	report(GOSPAN_ERR_BAD_FLAGS, cache, NULL, NULL, (__force unsigned long)gfp, caller);
+	return true;
 }
 
 /**
@@ -566,22 +636,32 @@ void *gospan_cache_alloc(struct gospan_cache *cache, gfp_t gfp)
 	void *p;
 
 	might_alloc(gfp);
-	if (unlikely((gfp & GOSPAN_GFP_REFUSED) || (cache->ctor && (gfp & __GFP_ZERO)))) {
-		report(GOSPAN_ERR_BAD_FLAGS, cache, NULL, NULL, (__force unsigned long)gfp,
-		       _RET_IP_);
+	if (unlikely(cache_refuses(cache, gfp, _RET_IP_)))
 		return NULL;
-	}
-	if (cache->spanclass == GOSPAN_TINY_SPANCLASS)
-		p = gospan_mcache_alloc_tiny(cache->size, gfp, &cache->counts->allocs);
+	if (unlikely(cache->spanclass == GOSPAN_TINY_SPANCLASS))
+		p = gospan_mcache_alloc_tiny(cache->size, gfp);
 	else
-		p = gospan_mcache_alloc(cache->spanclass, cache->size, gfp,
-					&cache->counts->allocs);
+		p = gospan_mcache_alloc(cache->spanclass, gfp);
 	if (unlikely(!p))
 		return NULL;
+	this_cpu_inc(cache->counts->allocs);
 	cache_alloc_done(cache, p, gfp, _RET_IP_);
 	return p;
 }
 EXPORT_SYMBOL_NS_GPL(gospan_cache_alloc, GOSPAN);
+
+/* gospan_cache_free() and bulk: the window, or the checked slow path. */
+static __always_inline void cache_free(struct gospan_cache *cache, void *obj,
+				       unsigned long caller)
+{
+	if (likely(gospan_mcache_free_fast(cache->spanclass, obj))) {
+		this_cpu_inc(cache->counts->frees);
+		if (trace_gospan_free_enabled())
+			trace_gospan_free(obj, cache->spanclass, cache->name, caller);
+		return;
+	}
+	free_checked(cache, obj, caller);
+}
 
 /**
  * gospan_cache_free() - free an object to its cache
@@ -599,7 +679,7 @@ void gospan_cache_free(struct gospan_cache *cache, void *obj)
 {
 	if (unlikely(!obj))
 		return;
-	free_checked(cache, obj, _RET_IP_);
+	cache_free(cache, obj, _RET_IP_);
 }
 EXPORT_SYMBOL_NS_GPL(gospan_cache_free, GOSPAN);
 
@@ -610,8 +690,8 @@ EXPORT_SYMBOL_NS_GPL(gospan_cache_free, GOSPAN);
  * @nr: how many
  * @objs: where to put them
  *
- * Takes as many objects as the CPU's span has in one go, under one local
- * lock, and refills through gospan_cache_alloc() when the span runs out.
+ * Takes whole windows at a time, under one lock of the CPU's mcache
+ * (gospan_mcache_alloc_batch()).
  *
  * Context: Any context; may sleep if @gfp allows it.
  * Return: @nr, or 0 with nothing allocated.
@@ -619,29 +699,29 @@ EXPORT_SYMBOL_NS_GPL(gospan_cache_free, GOSPAN);
 int gospan_cache_alloc_bulk(struct gospan_cache *cache, gfp_t gfp, size_t nr,
 			    void **objs)
 {
-	size_t i = 0, got, k;
+	size_t i;
 
 	might_alloc(gfp);
-	while (i < nr) {
-		/* The fast path; refusals are reported by gospan_cache_alloc(). */
-		if (cache->spanclass != GOSPAN_TINY_SPANCLASS &&
-		    !(gfp & GOSPAN_GFP_REFUSED) && !(cache->ctor && (gfp & __GFP_ZERO))) {
-			got = gospan_mcache_alloc_batch(cache->spanclass, cache->size,
-							objs + i, nr - i, &cache->counts->allocs);
-			for (k = i; k < i + got; k++)
-				cache_alloc_done(cache, objs[k], gfp, _RET_IP_);
-			i += got;
-			if (i == nr)
-				break;
+	if (unlikely(cache_refuses(cache, gfp, _RET_IP_)))
+		return 0;
+	if (cache->spanclass == GOSPAN_TINY_SPANCLASS) {
+		for (i = 0; i < nr; i++) {
+			objs[i] = gospan_cache_alloc(cache, gfp);
+			if (unlikely(!objs[i])) {
+				gospan_cache_free_bulk(cache, i, objs);
+				return 0;
+			}
 		}
-		/* A refill (or a refusal, reported there), one object. */
-		objs[i] = gospan_cache_alloc(cache, gfp);
-		if (unlikely(!objs[i])) {
-			gospan_cache_free_bulk(cache, i, objs);
-			return 0;
-		}
-		i++;
+		return nr;
 	}
+	i = gospan_mcache_alloc_batch(cache->spanclass, objs, nr, gfp);
+	this_cpu_add(cache->counts->allocs, i);
+	if (unlikely(i < nr)) {
+		gospan_cache_free_bulk(cache, i, objs);
+		return 0;
+	}
+	for (i = 0; i < nr; i++)
+		cache_alloc_done(cache, objs[i], gfp, _RET_IP_);
 	return nr;
 }
 EXPORT_SYMBOL_NS_GPL(gospan_cache_alloc_bulk, GOSPAN);
@@ -660,7 +740,7 @@ void gospan_cache_free_bulk(struct gospan_cache *cache, size_t nr, void **objs)
 
 	for (i = 0; i < nr; i++)
 		if (objs[i])
-			free_checked(cache, objs[i], _RET_IP_);
+			cache_free(cache, objs[i], _RET_IP_);
 }
 EXPORT_SYMBOL_NS_GPL(gospan_cache_free_bulk, GOSPAN);
 
@@ -754,6 +834,7 @@ void gospan_cache_destroy(struct gospan_cache *cache)
 		spin_unlock_irqrestore(&central->lock, flags);
 		if (retire) {
 			gospan_mstats_retire_class(spc);
+			__clear_bit(spc, gospan_ctor_classes);
 			WRITE_ONCE(gospan_centrals[spc], NULL);
 		}
 	}

@@ -8,8 +8,11 @@
 
 #include <linux/fault-inject.h>
 #include <linux/gfp.h>
+#include <linux/kmemleak.h>
+#include <linux/mm.h>
 #include <linux/mutex.h>
 #include <linux/slab.h>
+#include <linux/string.h>
 
 #include "sizeclasses.h"
 
@@ -42,6 +45,7 @@ struct gospan_cache_counts {
  *	with gospan_alloc() and other caches, the tiny class, or a class of
  *	its own
  * @ctor: constructor, or NULL
+ * @refused: GFP flags refused (gospan.h's, and __GFP_ZERO with @ctor)
  * @counts: per-CPU allocation and free counts
  * @errors: bad inputs refused for this cache
  * @list: in the list of caches (under gospan_caches_mutex)
@@ -52,6 +56,7 @@ struct gospan_cache {
 	unsigned int align;
 	unsigned int spanclass;
 	void (*ctor)(void *obj);
+	gfp_t refused;
 	struct gospan_cache_counts __percpu *counts;
 	atomic_long_t errors;
 	struct list_head list;
@@ -80,6 +85,36 @@ int gospan_module_refs(void);
 /* Flags gospan refuses, with a report: it cannot honour them (gospan.h). */
 #define GOSPAN_GFP_REFUSED	(__GFP_DMA | __GFP_DMA32 | __GFP_HIGHMEM | \
 				 ~__GFP_BITS_MASK)
+
+/* gospan.c: a double free found by the owner of a span when it folded. */
+struct gospan_mspan;
+void gospan_report_late_double_frees(struct gospan_mspan *s, unsigned int word,
+				     unsigned long bits);
+
+/* Span classes whose objects have a constructor (never zeroed by gospan). */
+extern unsigned long gospan_ctor_classes[];
+
+/*
+ * The hooks every object passes, as SLUB's slab_post_alloc_hook() and
+ * slab_free_hook(): zeroing as __GFP_ZERO, init_on_alloc and init_on_free
+ * ask (static keys: nothing when they are off; never for a class with a
+ * constructor), and kmemleak. Tracepoints are gospan.c's (they name the
+ * caller); the free hook runs before the object can be reused.
+ */
+static __always_inline void gospan_alloc_hook(void *p, size_t size, size_t req,
+					      gfp_t gfp, unsigned int spc)
+{
+	if (unlikely(want_init_on_alloc(gfp)) && !test_bit(spc, gospan_ctor_classes))
+		memset(p, 0, size);
+	kmemleak_alloc(p, req, 1, gfp);
+}
+
+static __always_inline void gospan_free_hook(const void *p, size_t size, unsigned int spc)
+{
+	kmemleak_free(p);
+	if (unlikely(want_init_on_free()) && !test_bit(spc, gospan_ctor_classes))
+		memset((void *)p, 0, size);
+}
 
 /* mheap.c */
 gfp_t gospan_grow_gfp(gfp_t gfp, unsigned int order, bool opportunistic);

@@ -1,23 +1,26 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Go's mcache (runtime/mcache.go), nextFreeFast (malloc.go) and the tiny
- * allocator, per CPU. mcache.h describes the structure and its lock; the
- * top of gospan.c places it in the allocation path (steps 2 and 3).
+ * Go's mcache (runtime/mcache.go): refill (nextFree), the slow paths of the
+ * window (mcache.h has the fast paths), bulk allocation, the tiny
+ * allocator, draining. The top of gospan.c places it in the allocation
+ * path (steps 2 and 3).
  */
 #include <linux/bitops.h>
 #include <linux/cpu.h>
 #include <linux/cpuhotplug.h>
-#include <linux/kmemleak.h>
 #include <linux/mutex.h>
 #include <linux/rcupdate.h>
+#include <linux/sched.h>
 #include <linux/workqueue.h>
 
 #include "mcache.h"
+#include "mspan.h"
 #include "mstats.h"
 
-DEFINE_PER_CPU(struct gospan_mcache, gospan_mcaches) = {
-	.lock = INIT_LOCAL_LOCK(lock),
-};
+struct gospan_mcache __percpu *gospan_mcaches;
+
+/* What a window's remote word points at when there is no span. */
+static unsigned long no_remote;
 
 /**
  * gospan_mcache_of() - a CPU's mcache, for tests and statistics
@@ -28,138 +31,329 @@ DEFINE_PER_CPU(struct gospan_mcache, gospan_mcaches) = {
  */
 struct gospan_mcache *gospan_mcache_of(unsigned int cpu)
 {
-	return per_cpu_ptr(&gospan_mcaches, cpu);
+	return per_cpu_ptr(gospan_mcaches, cpu);
 }
 EXPORT_SYMBOL_NS_GPL(gospan_mcache_of, GOSPAN_INTERNAL);
 
-/* The tiny block bit an mcache holds while it allocates from the block. */
-#define TINY_HELD	BIT(GOSPAN_TINY_SIZE)
+/*
+ * The slow paths' lock: gospan_mcache_trylock(), but on PREEMPT_RT with
+ * migration rather than preemption off, so that the mcentral and heap
+ * locks (sleeping spinlock_t there) may be taken under it. A task that
+ * preempts the holder finds the mcache busy, like an interrupt elsewhere.
+ */
+static struct gospan_mcache *lock_slow(void)
+{
+	struct gospan_mcache *mc;
+
+	if (!IS_ENABLED(CONFIG_PREEMPT_RT))
+		return gospan_mcache_trylock(&mc) ? mc : NULL;
+	migrate_disable();
+	preempt_disable();	/* test and set, with no other task between */
+	mc = this_cpu_ptr(gospan_mcaches);
+	if (READ_ONCE(mc->busy)) {
+		preempt_enable();
+		migrate_enable();
+		return NULL;
+	}
+	WRITE_ONCE(mc->busy, 1);
+	preempt_enable();
+	return mc;
+}
+
+static void unlock_slow(struct gospan_mcache *mc)
+{
+	if (!IS_ENABLED(CONFIG_PREEMPT_RT))
+		return gospan_mcache_unlock(mc);
+	barrier();
+	WRITE_ONCE(mc->busy, 0);
+	migrate_enable();
+}
+
+/* Point the window at word w of s, with the objects in avail. */
+static void set_window(struct gospan_mcache_class *rec, struct gospan_mspan *s,
+		       unsigned int w, unsigned long avail)
+{
+	unsigned int left = s->nelems - w * BITS_PER_LONG;
+
+	WRITE_ONCE(rec->seq, rec->seq + 1);
+	smp_wmb();	/* seq odd before the fields: gospan_span_free_remote() */
+	WRITE_ONCE(rec->span, s);
+	WRITE_ONCE(rec->word, w);
+	rec->base = s->base + (unsigned long)w * BITS_PER_LONG * s->elemsize;
+	/* Tiny blocks hold several objects: their frees never use the window. */
+	rec->wbytes = s->spanclass == GOSPAN_TINY_SPANCLASS ? 0 :
+		      min_t(unsigned int, left, BITS_PER_LONG) * s->elemsize;
+	rec->remote = &s->freed_bits[w];
+	WRITE_ONCE(rec->window, avail);
+	smp_wmb();	/* the fields before seq even */
+	WRITE_ONCE(rec->seq, rec->seq + 1);
+}
 
 /*
- * Go's mcache.nextFree and refill. Called with the local lock held; may
- * drop it to grow the heap and take it again, maybe on another CPU, so
- * *mcp and *flags are updated.
+ * The window is empty: fold frees into its word, or claim the next word
+ * with free objects, going round the span once (Go's nextFreeIndex and
+ * refillAllocCache, a word at a time). Return: false if the span is full.
  */
-static void *next_free(struct gospan_mcache **mcp, unsigned int spc, gfp_t gfp,
-		       unsigned long *flags)
+static bool refill_window(struct gospan_mcache_class *rec)
+{
+	struct gospan_mspan *s = rec->span;
+	unsigned int w, i, nw;
+	unsigned long avail;
+
+	if (!s)
+		return false;
+	avail = gospan_span_fold_word(s, rec->word, rec->window);
+	if (avail) {
+		WRITE_ONCE(rec->window, rec->window | avail);
+		return true;
+	}
+	if (rec->window)
+		return true;
+	nw = BITS_TO_LONGS(s->nelems);
+	for (i = 1, w = rec->word; i <= nw; i++) {
+		if (++w == nw)
+			w = 0;
+		avail = gospan_span_claim_word(s, w);
+		if (avail) {
+			set_window(rec, s, w, avail);
+			return true;
+		}
+	}
+	return false;
+}
+
+/* Give the class's span back to its mcentral, window and all. */
+static void uncache(struct gospan_mcache_class *rec, unsigned int spc)
+{
+	struct gospan_mspan *s = rec->span;
+	unsigned int w = rec->word;
+	unsigned long window;
+
+	if (!s)
+		return;
+	window = rec->window | gospan_span_fold_word(s, w, rec->window);
+	WRITE_ONCE(s->alloc_bits[w], s->alloc_bits[w] & ~window);
+	WRITE_ONCE(rec->seq, rec->seq + 1);
+	smp_wmb();	/* see set_window() */
+	WRITE_ONCE(rec->span, NULL);
+	WRITE_ONCE(rec->window, 0);
+	rec->wbytes = 0;
+	rec->base = 0;
+	rec->remote = &no_remote;
+	smp_wmb();	/* the fields before seq even */
+	WRITE_ONCE(rec->seq, rec->seq + 1);
+	WRITE_ONCE(s->cpu, -1);
+	gospan_mcentral_uncache_span(gospan_centrals[spc], s);
+}
+
+/*
+ * Hold s, a swept span with free objects, and point the window at its
+ * first word with free objects. A word whose claim found none has all its
+ * bits set: a window over it is empty and claimed, as refill_window()
+ * expects.
+ */
+static void install(struct gospan_mcache_class *rec, struct gospan_mspan *s)
+{
+	unsigned int w, nw = BITS_TO_LONGS(s->nelems);
+	unsigned long avail = 0;
+
+	rec->elemsize = s->elemsize;
+	rec->divmul = s->divmul;
+	WRITE_ONCE(s->cpu, smp_processor_id());
+	for (w = 0; w < nw; w++) {
+		avail = gospan_span_claim_word(s, w);
+		if (avail)
+			break;
+	}
+	set_window(rec, s, avail ? w : 0, avail);
+}
+
+/* An object without the mcache, counted as the mcache would. */
+static void *alloc_direct(unsigned int spc, gfp_t gfp)
+{
+	void *p = gospan_mcentral_alloc_direct(gospan_centrals[spc], gfp);
+
+	if (p)
+		this_cpu_inc(gospan_mstats->class[spc].mallocs);
+	return p;
+}
+
+/*
+ * Go's mcache.nextFree and refill. Called with the mcache locked (*mcp);
+ * may drop the lock to grow the heap and take it again, maybe on another
+ * CPU, so *mcp is updated, and NULL if the mcache was busy then (the
+ * object comes from the mcentral directly, and the lock is not held).
+ */
+static void *next_free(struct gospan_mcache **mcp, unsigned int spc, gfp_t gfp)
 {
 	struct gospan_mcentral *c = gospan_centrals[spc];
 	struct gospan_mcache *mc = *mcp;
-	struct gospan_mspan *s = mc->alloc[spc], *fresh;
-	unsigned int idx;
+	struct gospan_mcache_class *rec = &mc->cls[spc];
+	struct gospan_mspan *s;
+	unsigned long w;
 
-	if (s) {
-		idx = gospan_span_next_free_index(s);
-		if (idx < s->nelems)
-			goto found;
-		/* Full, but frees reached it: sweep it where it is and keep it. */
-		if (atomic_read(&s->nfreed) && gospan_span_sweep_cached(s))
-			goto take;
-		mc->alloc[spc] = NULL;
-		gospan_mcentral_uncache_span(c, s);
+	if (!refill_window(rec)) {
+		uncache(rec, spc);
+		s = gospan_mcentral_cache_span(c);
+		if (!s) {
+			/* Growing may sleep: never with the mcache locked. */
+			unlock_slow(mc);
+			s = gospan_mcentral_grow(c, gfp);
+			mc = lock_slow();
+			*mcp = mc;
+			if (!mc) {
+				if (!s)
+					return NULL;
+				gospan_mcentral_uncache_span(c, s);
+				return alloc_direct(spc, gfp);
+			}
+			if (!s)
+				return NULL;
+			rec = &mc->cls[spc];
+			/* Another task may have refilled this CPU's class meanwhile. */
+			uncache(rec, spc);
+		}
+		install(rec, s);
 	}
-	s = gospan_mcentral_cache_span(c);
-	if (!s) {
-		/* Growing may sleep: never with the local lock held. */
-		local_unlock_irqrestore(&gospan_mcaches.lock, *flags);
-		fresh = gospan_mcentral_grow(c, gfp);
-		local_lock_irqsave(&gospan_mcaches.lock, *flags);
-		mc = this_cpu_ptr(&gospan_mcaches);
-		*mcp = mc;
-		if (!fresh)
-			return NULL;
-		/* Another task may have refilled this CPU's cache meanwhile. */
-		if (mc->alloc[spc])
-			gospan_mcentral_uncache_span(c, mc->alloc[spc]);
-		s = fresh;
-	}
-	mc->alloc[spc] = s;
-take:
-	idx = gospan_span_next_free_index(s);
-	if (unlikely(idx >= s->nelems))
+	w = rec->window;
+	if (unlikely(!w))
 		return NULL;
-found:
-	s->alloc_count++;
-	return (void *)(s->base + (unsigned long)idx * s->elemsize);
-}
-
-static __always_inline void *alloc_locked(struct gospan_mcache **mcp, unsigned int spc,
-					  gfp_t gfp, unsigned long *flags)
-{
-	struct gospan_mspan *s = (*mcp)->alloc[spc];
-	void *p = s ? gospan_next_free_fast(s) : NULL;
-
-	if (unlikely(!p))
-		p = next_free(mcp, spc, gfp, flags);
-	return p;
+	WRITE_ONCE(rec->window, w & (w - 1));
+	rec->nmalloc++;
+	return (void *)(rec->base + __ffs(w) * rec->elemsize);
 }
 
 /**
- * gospan_mcache_alloc_slow() - gospan_mcache_alloc() when nextFreeFast fails
+ * gospan_mcache_alloc_slow() - gospan_mcache_alloc() when the window is empty
  * @spanclass: the span class, with an mcentral
- * @req: the bytes the caller asked for (for the statistics)
  * @gfp: allocation flags
- * @count: per-CPU allocation counter of a cache to bump on success, or NULL
  *
- * Takes the local lock again (the caller dropped it), refills the cache's
- * span (Go's nextFree, refill) and counts the object as the fast path does.
+ * Folds the frees into the window, or moves it on in the span, or takes
+ * another span from the mcentral (Go's nextFree, refill); if the mcache is
+ * busy, allocates from the mcentral directly.
  *
- * Context: Any context that @gfp allows.
+ * Context: Any context that @gfp allows, but NMI.
  * Return: the object, or NULL when memory ran out.
  */
-void *gospan_mcache_alloc_slow(unsigned int spanclass, size_t req, gfp_t gfp,
-			       unsigned long __percpu *count)
+void *gospan_mcache_alloc_slow(unsigned int spanclass, gfp_t gfp)
 {
-	struct gospan_mcache *mc;
-	unsigned long flags;
+	struct gospan_mcache *mc = lock_slow();
 	void *p;
 
-	local_lock_irqsave(&gospan_mcaches.lock, flags);
-	mc = this_cpu_ptr(&gospan_mcaches);
-	p = alloc_locked(&mc, spanclass, gfp, &flags);
-	if (likely(p)) {
-		gospan_count_malloc(spanclass, req);
-		if (count)
-			this_cpu_inc(*count);
-	}
-	local_unlock_irqrestore(&gospan_mcaches.lock, flags);
+	if (!mc)
+		return alloc_direct(spanclass, gfp);
+	p = next_free(&mc, spanclass, gfp);
+	if (mc)
+		unlock_slow(mc);
 	return p;
 }
 
 /**
- * gospan_mcache_alloc_batch() - several objects from the CPU's span, at once
- * @spanclass: the span class, with an mcentral
- * @req: the bytes the caller asked for per object (for the statistics)
- * @objs: where to put them
- * @n: at most how many
- * @count: per-CPU allocation counter of a cache to bump, or NULL
+ * gospan_mcache_free() - free a small object, the slow way
+ * @s: its span; the caller is in an RCU read-side section
+ * @p: the object
+ * @tracked: @p was registered with kmemleak
  *
- * nextFreeFast in a loop under one local lock, for bulk allocation; stops
- * where the span (or its allocCache) runs out, and never refills.
+ * For what gospan_mcache_free_fast() did not take: an object in this
+ * CPU's window that it must report (a double free, an interior pointer),
+ * or any other object, freed by setting its freed bit.
  *
- * Context: Any context.
- * Return: how many objects it put in @objs, 0 to @n.
+ * Context: Any context but NMI.
+ * Return: GOSPAN_FREE_OK, or why @p was refused (nothing is changed then).
  */
-unsigned int gospan_mcache_alloc_batch(unsigned int spanclass, size_t req, void **objs,
-				       unsigned int n, unsigned long __percpu *count)
+enum gospan_free_error gospan_mcache_free(struct gospan_mspan *s, const void *p,
+					  bool tracked)
 {
-	struct gospan_mspan *s;
-	unsigned long flags;
-	unsigned int i = 0;
+	struct gospan_mcache_class *rec;
+	enum gospan_free_error err;
+	struct gospan_mcache *mc;
+	unsigned long off, idx;
 
-	local_lock_irqsave(&gospan_mcaches.lock, flags);
-	s = this_cpu_read(gospan_mcaches.alloc[spanclass]);
-	for (; s && i < n; i++) {
-		objs[i] = gospan_next_free_fast(s);
+	mc = lock_slow();
+	if (!mc)
+		return gospan_span_free_remote(s, p, tracked);
+	rec = &mc->cls[s->spanclass];
+	off = (unsigned long)p - rec->base;
+	if (rec->span != s || off >= rec->wbytes) {
+		unlock_slow(mc);
+		return gospan_span_free_remote(s, p, tracked);
+	}
+	idx = (off * rec->divmul) >> 32;
+	if (idx * rec->elemsize != off) {
+		err = GOSPAN_FREE_INTERIOR;
+	} else if ((rec->window | READ_ONCE(*rec->remote)) & BIT(idx)) {
+		err = GOSPAN_FREE_NOT_ALLOCATED;
+	} else {
+		if (tracked)
+			gospan_free_hook(p, rec->elemsize, s->spanclass);
+		WRITE_ONCE(rec->window, rec->window | BIT(idx));
+		rec->nfree++;
+		err = GOSPAN_FREE_OK;
+	}
+	unlock_slow(mc);
+	return err;
+}
+
+/**
+ * gospan_mcache_alloc_batch() - several objects at once, for bulk
+ * @spanclass: the span class, with an mcentral
+ * @objs: where to put them
+ * @n: how many
+ * @gfp: allocation flags
+ *
+ * Takes whole windows under one lock, refilling them from the span and
+ * the mcentral as it goes; only a grow of the heap leaves the section (and
+ * takes the lock again).
+ *
+ * Context: Any context that @gfp allows, but NMI.
+ * Return: how many objects it put in @objs, 0 to @n (fewer when memory ran
+ * out).
+ */
+unsigned int gospan_mcache_alloc_batch(unsigned int spanclass, void **objs,
+				       unsigned int n, gfp_t gfp)
+{
+	struct gospan_mcache_class *rec;
+	struct gospan_mcache *mc;
+	unsigned int i = 0;
+	unsigned long w;
+
+	mc = lock_slow();
+	if (!mc)
+		goto direct;
+	while (i < n) {
+		rec = &mc->cls[spanclass];
+		w = rec->window;
+		if (w && !READ_ONCE(*rec->remote)) {
+			unsigned long base = rec->base, size = rec->elemsize, taken = 0;
+
+			while (w && i + taken < n) {
+				objs[i + taken++] = (void *)(base + __ffs(w) * size);
+				w &= w - 1;
+			}
+			WRITE_ONCE(rec->window, w);
+			rec->nmalloc += taken;
+			i += taken;
+			continue;
+		}
+		objs[i] = next_free(&mc, spanclass, gfp);
+		if (!mc) {	/* busy after a grow: the rest directly */
+			if (!objs[i])
+				return i;
+			i++;
+			goto direct;
+		}
+		if (!objs[i])
+			break;
+		i++;
+	}
+	unlock_slow(mc);
+	return i;
+direct:
+	for (; i < n; i++) {
+		objs[i] = alloc_direct(spanclass, gfp);
 		if (!objs[i])
 			break;
 	}
-	if (i) {
-		gospan_count_mallocs(spanclass, i, i * req);
-		if (count)
-			this_cpu_add(*count, i);
-	}
-	local_unlock_irqrestore(&gospan_mcaches.lock, flags);
 	return i;
 }
 
@@ -167,6 +361,9 @@ static atomic_t *tiny_state_of(struct gospan_mspan *s, unsigned long block)
 {
 	return &s->tiny_state[(block - s->base) / GOSPAN_TINY_SIZE];
 }
+
+/* The tiny block bit an mcache holds while it allocates from the block. */
+#define TINY_HELD	BIT(GOSPAN_TINY_SIZE)
 
 /* Drop the mcache's hold on its tiny block; free the block if it is empty. */
 static void tiny_retire(struct gospan_mcache *mc)
@@ -178,7 +375,7 @@ static void tiny_retire(struct gospan_mcache *mc)
 	rcu_read_lock();
 	s = gospan_span_of((void *)mc->tiny);
 	if (atomic_fetch_andnot(TINY_HELD, tiny_state_of(s, mc->tiny)) == TINY_HELD)
-		gospan_free_small(s, (void *)mc->tiny, false);
+		gospan_span_free_remote(s, (void *)mc->tiny, false);
 	rcu_read_unlock();
 	mc->tiny = 0;
 }
@@ -187,25 +384,32 @@ static void tiny_retire(struct gospan_mcache *mc)
  * gospan_mcache_alloc_tiny() - Go's tiny allocator
  * @size: 1 .. 15 bytes
  * @gfp: allocation flags
- * @count: per-CPU allocation counter to bump on success
  *
  * Several tiny objects share one 16-byte block, aligned only as Go aligns
  * them: to 8 bytes if @size is a multiple of 8, to 4 or 2 likewise, else
  * not at all. The block goes back to its span when every object in it has
- * been freed and no mcache allocates from it.
+ * been freed and no mcache allocates from it. With the mcache busy, the
+ * object gets a block of its own from the mcentral.
  *
- * Context: Any context that @gfp allows.
+ * Context: Any context that @gfp allows, but NMI.
  * Return: the object, or NULL when memory ran out.
  */
-void *gospan_mcache_alloc_tiny(size_t size, gfp_t gfp, unsigned long __percpu *count)
+void *gospan_mcache_alloc_tiny(size_t size, gfp_t gfp)
 {
 	struct gospan_mcache *mc;
-	unsigned long flags, block;
+	unsigned long block;
 	unsigned int off;
 	void *p = NULL;
 
-	local_lock_irqsave(&gospan_mcaches.lock, flags);
-	mc = this_cpu_ptr(&gospan_mcaches);
+	mc = lock_slow();
+	if (!mc) {
+		p = alloc_direct(GOSPAN_TINY_SPANCLASS, gfp);
+		if (p) {
+			atomic_set(tiny_state_of(gospan_span_of(p), (unsigned long)p), BIT(0));
+			this_cpu_inc(gospan_mstats->tiny_allocs);
+		}
+		return p;
+	}
 	off = mc->tinyoffset;
 	if (!(size & 7))
 		off = ALIGN(off, 8);
@@ -221,10 +425,16 @@ void *gospan_mcache_alloc_tiny(size_t size, gfp_t gfp, unsigned long __percpu *c
 		mc->tinyoffset = off + size;
 		goto out;
 	}
-	p = alloc_locked(&mc, GOSPAN_TINY_SPANCLASS, gfp, &flags);
+	p = next_free(&mc, GOSPAN_TINY_SPANCLASS, gfp);
+	if (!mc) {
+		if (p) {
+			atomic_set(tiny_state_of(gospan_span_of(p), (unsigned long)p), BIT(0));
+			this_cpu_inc(gospan_mstats->tiny_allocs);
+		}
+		return p;
+	}
 	if (!p)
 		goto out;
-	gospan_count_malloc(GOSPAN_TINY_SPANCLASS, GOSPAN_TINY_SIZE);
 	block = (unsigned long)p;
 	/* Keep whichever block has more room left, as Go does. */
 	if (!mc->tiny || size < mc->tinyoffset) {
@@ -236,11 +446,9 @@ void *gospan_mcache_alloc_tiny(size_t size, gfp_t gfp, unsigned long __percpu *c
 		atomic_set(tiny_state_of(gospan_span_of(p), block), BIT(0));
 	}
 out:
-	if (p) {
+	if (p)
 		this_cpu_inc(gospan_mstats->tiny_allocs);
-		this_cpu_inc(*count);
-	}
-	local_unlock_irqrestore(&gospan_mcaches.lock, flags);
+	unlock_slow(mc);
 	return p;
 }
 
@@ -269,7 +477,7 @@ enum gospan_free_error gospan_free_tiny(struct gospan_mspan *s, const void *p)
 	if (!(old & BIT(o)))
 		return GOSPAN_FREE_NOT_ALLOCATED;	/* a racing double free */
 	if (old == BIT(o))	/* the last object, and no mcache holds the block */
-		return gospan_free_small(s, (void *)block, false);
+		return gospan_span_free_remote(s, (void *)block, false);
 	return GOSPAN_FREE_OK;
 }
 
@@ -280,14 +488,9 @@ static void drain_mcache(struct gospan_mcache *mc, unsigned int spc)
 
 	if (spc == GOSPAN_ALL_SPANCLASSES || spc == GOSPAN_TINY_SPANCLASS)
 		tiny_retire(mc);
-	for (i = 0; i < GOSPAN_NUM_SPAN_CLASSES; i++) {
-		struct gospan_mspan *s = mc->alloc[i];
-
-		if (!s || (spc != GOSPAN_ALL_SPANCLASSES && spc != i))
-			continue;
-		mc->alloc[i] = NULL;
-		gospan_mcentral_uncache_span(gospan_centrals[i], s);
-	}
+	for (i = 1; i < GOSPAN_NUM_SPAN_CLASSES; i++)
+		if (spc == GOSPAN_ALL_SPANCLASSES || spc == i)
+			uncache(&mc->cls[i], i);
 }
 
 static DEFINE_MUTEX(drain_mutex);
@@ -296,11 +499,13 @@ static unsigned int drain_class;	/* under drain_mutex */
 
 static void drain_work_fn(struct work_struct *work)
 {
-	unsigned long flags;
+	struct gospan_mcache *mc;
 
-	local_lock_irqsave(&gospan_mcaches.lock, flags);
-	drain_mcache(this_cpu_ptr(&gospan_mcaches), READ_ONCE(drain_class));
-	local_unlock_irqrestore(&gospan_mcaches.lock, flags);
+	/* Busy only while a task it preempted holds it (PREEMPT_RT): wait. */
+	while (!(mc = lock_slow()))
+		schedule_timeout_uninterruptible(1);
+	drain_mcache(mc, READ_ONCE(drain_class));
+	unlock_slow(mc);
 }
 
 /**
@@ -308,7 +513,7 @@ static void drain_work_fn(struct work_struct *work)
  * @spanclass: the span class, or GOSPAN_ALL_SPANCLASSES
  *
  * Runs a work item on each online CPU, which drains its own mcache under
- * its local lock (so it works on PREEMPT_RT too).
+ * its lock (so it works on PREEMPT_RT too).
  *
  * Context: Process context; sleeps.
  */
@@ -335,25 +540,35 @@ EXPORT_SYMBOL_NS_GPL(gospan_mcache_drain_all, GOSPAN_INTERNAL);
 /* A CPU went offline: give back what its mcache held (it runs nothing now). */
 static int gospan_cpu_dead(unsigned int cpu)
 {
-	drain_mcache(per_cpu_ptr(&gospan_mcaches, cpu), GOSPAN_ALL_SPANCLASSES);
+	drain_mcache(per_cpu_ptr(gospan_mcaches, cpu), GOSPAN_ALL_SPANCLASSES);
 	return 0;
 }
 
 static enum cpuhp_state cpuhp_state;
 
 /**
- * gospan_mcache_init() - register the CPU hotplug callback
+ * gospan_mcache_init() - allocate the mcaches, register the hotplug callback
  *
  * Context: Process context.
  * Return: 0, or a negative errno.
  */
 int gospan_mcache_init(void)
 {
-	int ret = cpuhp_setup_state_nocalls(CPUHP_BP_PREPARE_DYN, "gospan:dead",
-					    NULL, gospan_cpu_dead);
+	unsigned int cpu, spc;
+	int ret;
 
-	if (ret < 0)
+	gospan_mcaches = alloc_percpu(struct gospan_mcache);
+	if (!gospan_mcaches)
+		return -ENOMEM;
+	for_each_possible_cpu(cpu)
+		for (spc = 0; spc < GOSPAN_NUM_SPAN_CLASSES; spc++)
+			per_cpu_ptr(gospan_mcaches, cpu)->cls[spc].remote = &no_remote;
+	ret = cpuhp_setup_state_nocalls(CPUHP_BP_PREPARE_DYN, "gospan:dead",
+					NULL, gospan_cpu_dead);
+	if (ret < 0) {
+		free_percpu(gospan_mcaches);
 		return ret;
+	}
 	cpuhp_state = ret;
 	return 0;
 }
@@ -361,7 +576,8 @@ int gospan_mcache_init(void)
 /**
  * gospan_mcache_exit() - drain every CPU's mcache for good
  *
- * Called at unload, when nothing can allocate from gospan any more.
+ * Called at unload, when nothing can allocate from gospan any more and the
+ * statistics files are gone (they read the mcaches' counters).
  *
  * Context: Process context.
  */
@@ -371,5 +587,7 @@ void gospan_mcache_exit(void)
 
 	cpuhp_remove_state_nocalls(cpuhp_state);
 	for_each_possible_cpu(cpu)
-		drain_mcache(per_cpu_ptr(&gospan_mcaches, cpu), GOSPAN_ALL_SPANCLASSES);
+		drain_mcache(per_cpu_ptr(gospan_mcaches, cpu), GOSPAN_ALL_SPANCLASSES);
+	free_percpu(gospan_mcaches);
+	gospan_mcaches = NULL;
 }

@@ -5,14 +5,10 @@
  * describes the lists; the top of gospan.c places them in the allocation
  * path (steps 3 and 4).
  *
- * Sweeping. Go learns which objects died by marking; gospan learns it from
- * frees, each of which sets the object's bit in the span's freed_bits. A
- * sweep folds those bits into alloc_bits, counts what is left, and restarts
- * the search for free objects at index 0. Only the owner of a span's
- * allocation state sweeps it: the mcentral, under its lock, for a span no
- * mcache holds; or the mcache holding it. A free reads that state without a
- * lock, so a sweep writes alloc_bits before it resets freeindex
- * (smp_wmb(), paired with the smp_rmb() in the free path).
+ * Sweeping is mspan.c's: a span on the mcentral's lists is swept under
+ * the mcentral's lock, before it is handed out, and when a free finds it
+ * with every object free; such a span is kept on the empty list (a few per
+ * class) or goes back to the mheap.
  */
 #include <linux/bitmap.h>
 #include <linux/bitops.h>
@@ -23,10 +19,9 @@
 #include "gospan_trace.h"
 #include "internal.h"
 #include "mcentral.h"
+#include "mspan.h"
 #include "msize.h"
 #include "mstats.h"
-
-static_assert(BITS_PER_LONG == 64, "allocCache is one word of alloc_bits");
 
 struct gospan_mcentral *gospan_centrals[GOSPAN_NUM_SPAN_CLASSES];
 EXPORT_SYMBOL_NS_GPL(gospan_centrals, GOSPAN_INTERNAL);
@@ -34,93 +29,6 @@ EXPORT_SYMBOL_NS_GPL(gospan_centrals, GOSPAN_INTERNAL);
 static inline unsigned int swept(const struct gospan_mcentral *c)
 {
 	return (c->sweepgen >> 1) & 1;
-}
-
-/* Go's refillAllocCache: the complement of the alloc bits from index i. */
-static inline void refill_alloc_cache(struct gospan_mspan *s, unsigned int i)
-{
-	s->alloc_cache = ~(u64)s->alloc_bits[i / BITS_PER_LONG];
-}
-
-/**
- * gospan_span_next_free_index() - the next free object of a span
- * @s: a span whose allocation state the caller owns
- *
- * Go's nextFreeIndex: scans allocCache, refilling it from alloc_bits 64
- * objects at a time, and advances freeindex past the object returned.
- *
- * Context: Any context; the span's owner.
- * Return: the index of a free object, or nelems if there is none.
- */
-unsigned int gospan_span_next_free_index(struct gospan_mspan *s)
-{
-	unsigned int idx = s->freeindex, n = s->nelems, bit, result;
-	u64 cache = s->alloc_cache;
-
-	if (idx == n)
-		return n;
-	while (!cache) {
-		idx = ALIGN(idx + 1, 64);
-		if (idx >= n) {
-			WRITE_ONCE(s->freeindex, n);
-			return n;
-		}
-		refill_alloc_cache(s, idx);
-		cache = s->alloc_cache;
-	}
-	bit = __ffs64(cache);
-	result = idx + bit;
-	if (result >= n) {
-		WRITE_ONCE(s->freeindex, n);
-		return n;
-	}
-	s->alloc_cache = bit == 63 ? 0 : cache >> (bit + 1);
-	idx = result + 1;
-	if (!(idx % 64) && idx != n)
-		refill_alloc_cache(s, idx);
-	WRITE_ONCE(s->freeindex, idx);
-	return result;
-}
-
-/*
- * Fold the frees that reached s into its alloc bits and restart its search
- * for free objects. Everything below freeindex is allocated (Go's rule), so
- * it is folded in first.
- */
-static void sweep(struct gospan_mspan *s)
-{
-	unsigned int w, nw = BITS_TO_LONGS(s->nelems), nfreed = 0;
-
-	bitmap_set(s->alloc_bits, 0, s->freeindex);
-	for (w = 0; w < nw; w++) {
-		unsigned long f = xchg(&s->freed_bits[w], 0);
-
-		s->alloc_bits[w] &= ~f;
-		nfreed += hweight_long(f);
-	}
-	atomic_sub(nfreed, &s->nfreed);
-	WRITE_ONCE(s->alloc_count, bitmap_weight(s->alloc_bits, s->nelems));
-	smp_wmb();	/* alloc_bits before freeindex: see gospan_free_small() */
-	WRITE_ONCE(s->freeindex, 0);
-	refill_alloc_cache(s, 0);
-	trace_gospan_sweep(s);
-}
-
-/**
- * gospan_span_sweep_cached() - sweep a span an mcache holds, in place
- * @s: the span, held by the calling CPU's mcache
- *
- * When the mcache's span fills up but frees have reached it, sweeping it
- * where it is saves a round trip through the mcentral (a departure from
- * Go, where a cached span is never swept).
- *
- * Context: the mcache's local lock held.
- * Return: true if the span has free objects now.
- */
-bool gospan_span_sweep_cached(struct gospan_mspan *s)
-{
-	sweep(s);
-	return s->alloc_count < s->nelems;
 }
 
 /* Go's rule for a span class's span: the smallest with at most 1/8 lost. */
@@ -168,7 +76,11 @@ int gospan_mcentral_init(struct gospan_mcentral *c, unsigned int spanclass,
 	 */
 	c->align_pages = max(elemsize & -elemsize, (unsigned int)GOSPAN_PAGE_SIZE) >>
 			 GOSPAN_PAGE_SHIFT;
+	/* Enough empty spans for 128 objects, at most 256 KiB, 1 .. 16. */
+	c->nempty_max = clamp(min_t(unsigned long, DIV_ROUND_UP(128, max(c->nelems, 1U)),
+				    SZ_256K / bytes), 1UL, 16UL);
 	c->sweepgen = 2;
+	INIT_LIST_HEAD(&c->empty);
 	INIT_LIST_HEAD(&c->partial[0]);
 	INIT_LIST_HEAD(&c->partial[1]);
 	INIT_LIST_HEAD(&c->full[0]);
@@ -184,16 +96,41 @@ int gospan_mcentral_init(struct gospan_mcentral *c, unsigned int spanclass,
 	return 0;
 }
 
-/* Take s off its list and hand it to an mcache. Lock held. */
-static struct gospan_mspan *cache_locked(struct gospan_mcentral *c,
-					 struct gospan_mspan *s)
+/*
+ * A span with no object and no pending free: keep it on the empty list if
+ * there is room (and keep says so), or give it up. Lock held. Return: true
+ * if the caller gives it back to the heap once the lock is dropped.
+ */
+static bool retire_locked(struct gospan_mcentral *c, struct gospan_mspan *s, bool keep)
 {
 	lockdep_assert_held(&c->lock);
-	list_del_init(&s->list);
+	if (keep && c->nempty < c->nempty_max) {
+		list_add(&s->list, &c->empty);
+		c->nempty++;
+		s->sweepgen = c->sweepgen;
+		smp_store_release(&s->in_list, GOSPAN_LIST_EMPTY);	/* state first */
+		return false;
+	}
+	c->nspans--;
 	WRITE_ONCE(s->in_list, GOSPAN_LIST_NONE);
-	s->sweepgen = c->sweepgen + 3;
-	trace_gospan_cache_span(s);
-	return s;
+	return true;
+}
+
+/*
+ * Sweep a span nobody holds and say whether it has no object left. A
+ * free sets its bit before it counts itself (then nfreed): a bit swept
+ * before its free was counted leaves nfreed below 0 until the free catches
+ * up. The span is not empty then; that free finds it listed with nothing
+ * allocated and retires it through gospan_mcentral_note_free(), after it
+ * was counted (mstats.c). The barrier pairs with the free's
+ * atomic_inc_return(). Lock held.
+ */
+static bool sweep_empty(struct gospan_mcentral *c, struct gospan_mspan *s)
+{
+	lockdep_assert_held(&c->lock);
+	gospan_span_sweep(s);
+	smp_mb();	/* the sweep before nfreed: see above */
+	return !s->alloc_count && !atomic_read(&s->nfreed);
 }
 
 /* Sweep spans from an unswept list until one has a free object. */
@@ -204,7 +141,7 @@ static struct gospan_mspan *sweep_list(struct gospan_mcentral *c,
 
 	while ((s = list_first_entry_or_null(unswept, struct gospan_mspan, list))) {
 		list_del_init(&s->list);
-		sweep(s);
+		gospan_span_sweep(s);
 		if (s->alloc_count < s->nelems)
 			return s;
 		list_add(&s->list, &c->full[swept(c)]);
@@ -214,16 +151,45 @@ static struct gospan_mspan *sweep_list(struct gospan_mcentral *c,
 	return NULL;
 }
 
+/*
+ * Go's cacheSpan, without the grow: a swept partial span first, then an
+ * unswept one (swept now; kept even if all its objects are free, as Go's
+ * sweep(preserve) does), then an empty one, then an unswept full one. The
+ * span is off every list, swept. Lock held.
+ */
+static struct gospan_mspan *take_locked(struct gospan_mcentral *c)
+{
+	struct gospan_mspan *s;
+
+	lockdep_assert_held(&c->lock);
+	s = list_first_entry_or_null(&c->partial[swept(c)], struct gospan_mspan, list);
+	if (s)
+		list_del_init(&s->list);
+	if (!s)
+		s = sweep_list(c, &c->partial[!swept(c)]);
+	if (!s) {
+		s = list_first_entry_or_null(&c->empty, struct gospan_mspan, list);
+		if (s) {
+			list_del_init(&s->list);
+			c->nempty--;
+			gospan_span_sweep(s);	/* a racing double free may have left a bit */
+		}
+	}
+	if (!s)
+		s = sweep_list(c, &c->full[!swept(c)]);
+	if (s)
+		WRITE_ONCE(s->in_list, GOSPAN_LIST_NONE);
+	return s;
+}
+
 /**
  * gospan_mcentral_cache_span() - a span with a free object, for an mcache
  * @c: the mcentral
  *
- * Go's cacheSpan, without the grow: a swept partial span first, then an
- * unswept one (swept now; kept even if all its objects are free, as Go's
- * sweep(preserve) does), then an unswept full one.
+ * Go's cacheSpan, without the grow (take_locked() says in which order).
  *
  * Context: Any context; takes the mcentral lock.
- * Return: the span, now held by the caller's mcache, or NULL.
+ * Return: the span, swept and now held by the caller's mcache, or NULL.
  */
 struct gospan_mspan *gospan_mcentral_cache_span(struct gospan_mcentral *c)
 {
@@ -231,13 +197,11 @@ struct gospan_mspan *gospan_mcentral_cache_span(struct gospan_mcentral *c)
 	unsigned long flags;
 
 	spin_lock_irqsave(&c->lock, flags);
-	s = list_first_entry_or_null(&c->partial[swept(c)], struct gospan_mspan, list);
-	if (!s)
-		s = sweep_list(c, &c->partial[!swept(c)]);
-	if (!s)
-		s = sweep_list(c, &c->full[!swept(c)]);
-	if (s)
-		cache_locked(c, s);
+	s = take_locked(c);
+	if (s) {
+		s->sweepgen = c->sweepgen + 3;
+		trace_gospan_cache_span(s);
+	}
 	spin_unlock_irqrestore(&c->lock, flags);
 	return s;
 }
@@ -267,7 +231,8 @@ struct gospan_mspan *gospan_mcentral_grow(struct gospan_mcentral *c, gfp_t gfp)
 	s->nelems = c->nelems;
 	s->divmul = c->divmul;
 	s->limit = s->base + (unsigned long)c->nelems * c->elemsize;
-	s->alloc_cache = ~0ULL;
+	s->alloc_count = 0;
+	s->cpu = -1;
 	if (c->spanclass == GOSPAN_TINY_SPANCLASS) {
 		s->tiny_state = kcalloc(c->nelems, sizeof(atomic_t),
 					gospan_grow_gfp(gfp, 0, false));
@@ -288,32 +253,6 @@ struct gospan_mspan *gospan_mcentral_grow(struct gospan_mcentral *c, gfp_t gfp)
 	spin_unlock_irqrestore(&c->lock, flags);
 	trace_gospan_cache_span(s);
 	return s;
-}
-
-/*
- * Sweep a span nobody holds whose objects may all be free; maybe release it.
- * A released span is on no list: in_list says so, so that a free that saw
- * it on a list and waits for the lock (gospan_mcentral_note_free()) leaves
- * it alone instead of releasing it a second time. Lock held.
- */
-static bool sweep_or_release(struct gospan_mcentral *c, struct gospan_mspan *s)
-{
-	lockdep_assert_held(&c->lock);
-	sweep(s);
-	/*
-	 * A free sets its bit before it counts itself (gospan_count_free(),
-	 * then nfreed): a bit swept before its free was counted leaves nfreed
-	 * below 0 until the free catches up. Keep the span then; that free
-	 * finds it listed with nothing allocated and releases it through
-	 * gospan_mcentral_note_free(), after it was counted (mstats.c). The
-	 * barrier pairs with the free's atomic_inc_return().
-	 */
-	smp_mb();
-	if (s->alloc_count || atomic_read(&s->nfreed))
-		return false;
-	c->nspans--;
-	WRITE_ONCE(s->in_list, GOSPAN_LIST_NONE);
-	return true;
 }
 
 /*
@@ -361,8 +300,8 @@ static bool place_checked(struct gospan_mcentral *c, struct gospan_mspan *s,
 	nfreed = atomic_read(&s->nfreed);
 	if (nfreed && (s->in_list == GOSPAN_LIST_FULL || nfreed == s->alloc_count)) {
 		list_del_init(&s->list);
-		if (sweep_or_release(c, s))
-			return true;
+		if (sweep_empty(c, s))
+			return retire_locked(c, s, true);
 		place_locked(c, s, false);
 	}
 	return false;
@@ -371,28 +310,25 @@ static bool place_checked(struct gospan_mcentral *c, struct gospan_mspan *s,
 /**
  * gospan_mcentral_uncache_span() - take a span back from an mcache
  * @c: the mcentral
- * @s: a span the caller's mcache held
+ * @s: a span the caller's mcache held, its window given back
  *
- * Go's uncacheSpan. A span whose objects have all been freed is swept and
- * goes back to the mheap; one with frees pending waits, unswept, for the
- * next cacheSpan.
+ * Go's uncacheSpan: the span is swept, and goes on the list its state
+ * calls for; one with no object left is kept empty or goes back to the
+ * mheap.
  *
  * Context: Any context; takes the mcentral lock (and the heap lock).
  */
 void gospan_mcentral_uncache_span(struct gospan_mcentral *c, struct gospan_mspan *s)
 {
-	bool release = false;
+	bool release;
 	unsigned long flags;
-	int nfreed;
 
 	trace_gospan_uncache_span(s);
 	spin_lock_irqsave(&c->lock, flags);
-	nfreed = atomic_read(&s->nfreed);
-	if (nfreed && nfreed == s->alloc_count)
-		release = sweep_or_release(c, s);
-	/* A free that saw the span cached did not move it: place_checked(). */
-	if (!release)
-		release = place_checked(c, s, nfreed || s->sweepgen == c->sweepgen + 1);
+	if (sweep_empty(c, s))
+		release = retire_locked(c, s, true);
+	else	/* A free that saw the span cached did not move it: place_checked(). */
+		release = place_checked(c, s, false);
 	spin_unlock_irqrestore(&c->lock, flags);
 	if (release)
 		gospan_mheap_free_span_rcu(&gospan_heap, s);
@@ -404,21 +340,26 @@ void gospan_mcentral_uncache_span(struct gospan_mcentral *c, struct gospan_mspan
  * @s: the span; the caller is in an RCU read-side section
  *
  * A full span with a free goes to the unswept partial list; a span all of
- * whose objects are now free is swept and goes back to the mheap.
+ * whose objects are now free is swept, and kept empty or given back to the
+ * mheap.
  *
  * Context: Any context; takes the mcentral lock (and the heap lock).
  */
 void gospan_mcentral_note_free(struct gospan_mcentral *c, struct gospan_mspan *s)
 {
-	bool release = false;
+	bool release = false, empty = false;
 	unsigned long flags;
+	u8 list;
 
 	spin_lock_irqsave(&c->lock, flags);
-	if (s->in_list != GOSPAN_LIST_NONE) {
+	list = s->in_list;
+	if (list == GOSPAN_LIST_PARTIAL || list == GOSPAN_LIST_FULL) {
 		list_del_init(&s->list);
 		if (atomic_read(&s->nfreed) == s->alloc_count)
-			release = sweep_or_release(c, s);
-		if (!release)
+			empty = sweep_empty(c, s);
+		if (empty)
+			release = retire_locked(c, s, true);
+		else
 			place_locked(c, s, atomic_read(&s->nfreed) > 0);
 	}
 	spin_unlock_irqrestore(&c->lock, flags);
@@ -427,16 +368,54 @@ void gospan_mcentral_note_free(struct gospan_mcentral *c, struct gospan_mspan *s
 }
 
 /**
+ * gospan_mcentral_alloc_direct() - one object, without an mcache
+ * @c: the mcentral
+ * @gfp: allocation flags, for a grow
+ *
+ * For a context that found its CPU's mcache in use (an interrupt that
+ * arrived while the task it interrupted was inside the mcache, or on
+ * PREEMPT_RT a task that preempted it): the object comes straight from a
+ * span on the mcentral's lists, under the mcentral's lock, or from a new
+ * span that then goes on them.
+ *
+ * Context: Any context that @gfp allows.
+ * Return: the object, or NULL when memory ran out.
+ */
+void *gospan_mcentral_alloc_direct(struct gospan_mcentral *c, gfp_t gfp)
+{
+	struct gospan_mspan *s;
+	unsigned long flags;
+	unsigned int idx;
+
+	spin_lock_irqsave(&c->lock, flags);
+	s = take_locked(c);
+	if (!s) {
+		spin_unlock_irqrestore(&c->lock, flags);
+		s = gospan_mcentral_grow(c, gfp);
+		if (!s)
+			return NULL;
+		spin_lock_irqsave(&c->lock, flags);
+	}
+	idx = find_first_zero_bit(s->alloc_bits, s->nelems);
+	WRITE_ONCE(s->alloc_bits[BIT_WORD(idx)], s->alloc_bits[BIT_WORD(idx)] | BIT_MASK(idx));
+	s->alloc_count++;
+	/* Never retires the span: the object just taken is live. */
+	place_checked(c, s, false);
+	spin_unlock_irqrestore(&c->lock, flags);
+	return (void *)(s->base + (unsigned long)idx * s->elemsize);
+}
+
+/**
  * gospan_mcentral_reclaim() - sweep every span nobody holds
  * @c: the mcentral
  *
  * Sweeps every span on the mcentral's lists, swept or not; spans whose
- * objects are all free go back to the mheap, the rest go on the swept
- * lists of the next cycle. Only then does the new sweep cycle start
- * (sweepgen += 2), as Go flips sweepgen only when the sweep has finished:
- * a list is called swept only when every span on it is. Spans mcaches hold
- * are swept when they come back (their sweepgen is now that of the last
- * cycle, which gospan_mcentral_uncache_span() checks).
+ * objects are all free, the kept empty ones included, go back to the
+ * mheap, the rest go on the swept lists of the next cycle. Only then does
+ * the new sweep cycle start (sweepgen += 2), as Go flips sweepgen only when
+ * the sweep has finished: a list is called swept only when every span on
+ * it is. Spans mcaches hold are swept when they come back
+ * (gospan_mcentral_uncache_span() sweeps every span it takes back).
  *
  * Context: Any context; takes the mcentral lock (and the heap lock).
  * Return: spans given back to the mheap.
@@ -455,8 +434,15 @@ unsigned long gospan_mcentral_reclaim(struct gospan_mcentral *c)
 		list_splice_init(&c->partial[i], &all);
 		list_splice_init(&c->full[i], &all);
 	}
-	while ((s = list_first_entry_or_null(&all, struct gospan_mspan, list)))
-		list_move(&s->list, sweep_or_release(c, s) ? &empty : &kept);
+	list_splice_init(&c->empty, &all);
+	c->nempty = 0;
+	while ((s = list_first_entry_or_null(&all, struct gospan_mspan, list))) {
+		list_del_init(&s->list);
+		if (sweep_empty(c, s) && retire_locked(c, s, false))
+			list_add(&s->list, &empty);
+		else
+			list_add(&s->list, &kept);
+	}
 	c->sweepgen += 2;
 	while ((s = list_first_entry_or_null(&kept, struct gospan_mspan, list))) {
 		list_del_init(&s->list);
@@ -498,53 +484,4 @@ long gospan_mcentral_live(struct gospan_mcentral *c)
 	}
 	spin_unlock_irqrestore(&c->lock, flags);
 	return live;
-}
-
-/**
- * gospan_free_small() - free an object of a span of small objects
- * @s: the span holding @p; the caller is in an RCU read-side section
- * @p: the object
- * @tracked: @p was registered with kmemleak (every object handed out is;
- *	a tiny allocator's block is not)
- *
- * Marks the object dead in freed_bits (atomically: any CPU, any context)
- * and tells the mcentral only when the span needs to move: the first free
- * into a full span, or the last live object of a span nobody holds. The
- * object's memory is reused after the span's next sweep.
- *
- * Context: Any context.
- * Return: GOSPAN_FREE_OK, or why @p was refused (nothing is changed then).
- */
-enum gospan_free_error gospan_free_small(struct gospan_mspan *s, const void *p,
-					 bool tracked)
-{
-	unsigned int idx = gospan_span_obj_index(s, p);
-	struct gospan_mcentral *c;
-	int list, n;
-	bool live;
-
-	if (idx >= s->nelems || s->base + (unsigned long)idx * s->elemsize != (unsigned long)p)
-		return GOSPAN_FREE_INTERIOR;
-	/* Allocated: below freeindex, or allocated as of the last sweep. */
-	live = idx < READ_ONCE(s->freeindex);
-	smp_rmb();	/* freeindex before alloc_bits: see sweep() */
-	if ((!live && !test_bit(idx, s->alloc_bits)) || test_bit(idx, s->freed_bits))
-		return GOSPAN_FREE_NOT_ALLOCATED;
-	/* Before the object can be swept and handed out again. */
-	if (tracked)
-		kmemleak_free(p);
-	if (test_and_set_bit(idx, s->freed_bits))
-		return GOSPAN_FREE_NOT_ALLOCATED;	/* a racing double free */
-	/* Counted before the span may go back to the heap: see mstats.c. */
-	gospan_count_free(s->spanclass);
-	n = atomic_inc_return(&s->nfreed);
-	list = smp_load_acquire(&s->in_list);	/* see place_locked() */
-	if (list == GOSPAN_LIST_FULL ||
-	    (list == GOSPAN_LIST_PARTIAL && n == READ_ONCE(s->alloc_count))) {
-		/* NULL only if a racing destroy retired the class: a caller bug. */
-		c = READ_ONCE(gospan_centrals[s->spanclass]);
-		if (c)
-			gospan_mcentral_note_free(c, s);
-	}
-	return GOSPAN_FREE_OK;
 }

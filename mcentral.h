@@ -50,12 +50,17 @@ struct gospan_cache;
  *	other unswept (Go's partialSwept/partialUnswept; the roles swap when
  *	@sweepgen grows, as in Go)
  * @full: spans without free objects, indexed the same way
+ * @empty: swept spans all of whose objects are free, kept for the next
+ *	cacheSpan instead of going back to the mheap (at most @nempty_max;
+ *	gospan_mcentral_reclaim() gives them back)
+ * @nempty: spans on @empty
+ * @nempty_max: the bound: enough spans for 128 objects, at most 256 KiB
  * @nspans: spans of the class, wherever they are
  *
  * A span enters an unswept list when a free reaches it while it is full;
  * the mcentral sweeps it (folds its freed_bits into its alloc_bits) before
- * handing it out, and gives it back to the mheap once all its objects are
- * free.
+ * handing it out, and keeps it on @empty, or gives it back to the mheap,
+ * once all its objects are free.
  */
 struct gospan_mcentral {
 	spinlock_t lock;	/* see above; after the mcache's, before the heap's */
@@ -70,6 +75,9 @@ struct gospan_mcentral {
 	u32 sweepgen;
 	struct list_head partial[2];
 	struct list_head full[2];
+	struct list_head empty;
+	unsigned int nempty;
+	unsigned int nempty_max;
 	unsigned long nspans;
 };
 
@@ -83,23 +91,6 @@ void gospan_mcentral_uncache_span(struct gospan_mcentral *c, struct gospan_mspan
 void gospan_mcentral_note_free(struct gospan_mcentral *c, struct gospan_mspan *s);
 unsigned long gospan_mcentral_reclaim(struct gospan_mcentral *c);
 long gospan_mcentral_live(struct gospan_mcentral *c);
-unsigned int gospan_span_next_free_index(struct gospan_mspan *s);
-bool gospan_span_sweep_cached(struct gospan_mspan *s);
-enum gospan_free_error gospan_free_small(struct gospan_mspan *s, const void *p,
-					 bool tracked);
-
-/**
- * gospan_span_obj_index() - the object of a span an address falls in
- * @s: a span of small objects
- * @p: an address inside it
- *
- * Context: Any context.
- * Return: the object's index (may be >= nelems in the span's tail).
- */
-static inline unsigned int gospan_span_obj_index(const struct gospan_mspan *s,
-						 const void *p)
-{
-	return ((u64)((unsigned long)p - s->base) * s->divmul) >> 32;
-}
+void *gospan_mcentral_alloc_direct(struct gospan_mcentral *c, gfp_t gfp);
 
 #endif /* _GOSPAN_MCENTRAL_H */

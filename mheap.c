@@ -215,16 +215,18 @@ static bool grow(struct gospan_mheap *h, unsigned long npages, gfp_t gfp)
 	return ok;
 }
 
-/* Point the span map at s (or NULL) for each of its pages. */
+/* Point the span map at s (or NULL) for each of its pages, with its class. */
 static void set_spans(struct gospan_mheap *h, unsigned long first,
 		      unsigned long npages, struct gospan_mspan *s)
 {
+	unsigned int spanclass = s ? s->spanclass : 0;
 	unsigned long page;
 
 	for (page = first; page < first + npages; page++) {
 		struct gospan_heap_arena *a = arena_locked(h, page >> GOSPAN_CHUNK_PAGES_SHIFT);
 
 		WRITE_ONCE(a->spans[page_in_chunk(page)], s);
+		WRITE_ONCE(a->spanclass[page_in_chunk(page)], spanclass);
 	}
 }
 

@@ -15,6 +15,7 @@
 
 #include "mfixalloc.h"
 #include "mpagealloc.h"
+#include "mspan.h"
 #include "sizeclasses.h"
 
 /* A chunk: 512 gospan pages, 4 MiB, the heap's unit of growth. */
@@ -24,88 +25,6 @@
 /* Kernel pages in one gospan page. */
 #define GOSPAN_PAGE_ORDER	(GOSPAN_PAGE_SHIFT - PAGE_SHIFT)
 
-/* Most objects in one span: 8-byte objects in an 8 KiB page. */
-#define GOSPAN_MAX_OBJECTS	(GOSPAN_PAGE_SIZE / 8)
-
-struct gospan_mheap;
-
-/* Go's mSpanState (gospan has no mSpanManual: it has no stacks yet). */
-enum gospan_span_state {
-	GOSPAN_SPAN_DEAD,	/* free, or never used: not in the span map */
-	GOSPAN_SPAN_IN_USE,	/* objects (a size class) or one large object */
-};
-
-/**
- * struct gospan_mspan - a run of gospan pages (Go's mspan)
- * @list: link in the list of whoever holds the span (an mcentral's span
- *	set, an mcache), or in the span allocator's free list
- * @heap: the heap it came from (its descriptor goes back there)
- * @base: address of the first byte
- * @npages: length in gospan pages
- * @state: an enum gospan_span_state
- * @spanclass: size class (and cache) of its objects; 0 for a large object
- * @freeindex: objects below it are allocated; the search for a free one
- *	starts here (Go's freeindex)
- * @nelems: number of objects
- * @alloc_count: objects allocated
- * @divmul: ceil(2^32 / @elemsize), to divide by the object size
- * @sweepgen: sweep generation (Go's sweepgen), for the small-object path
- * @alloc_cache: complement of @alloc_bits from @freeindex on, 64 at a time,
- *	for nextFreeFast's count-trailing-zeros
- * @elemsize: object size in bytes
- * @limit: end of the last object
- * @nfreed: objects freed since the last sweep (bits set in @freed_bits)
- * @in_list: which of its mcentral's lists holds it (enum gospan_span_list)
- * @rcu: a released span's descriptor is reused only after a grace period,
- *	so that a free racing with the release never touches another span
- * @tiny_state: for tiny-block spans, per 16-byte block: bit o set while an
- *	object starts at offset o, bit 16 while an mcache allocates from it
- * @alloc_bits: one bit per object, set when allocated as of the last sweep
- *	(objects below @freeindex are allocated whatever their bit says)
- * @freed_bits: one bit per object, set atomically by a free, cleared by the
- *	sweep that folds it into @alloc_bits (Go's gcmarkBits, inverted: gospan
- *	learns of dead objects from frees, not from marking)
- *
- * The mheap sets @base, @npages and @state, and @elemsize, @nelems and
- * @limit for large objects; the small-object path owns the rest.
- *
- * Locking: @base and @npages are fixed while the span is in use; @state and
- * the span map entries for it change under the mheap lock. While an mcache
- * holds the span, @freeindex, @alloc_cache, @alloc_count and @alloc_bits
- * belong to that CPU (under its local lock); otherwise to the mcentral
- * (under its lock), which alone sweeps. @freed_bits and @nfreed are atomic
- * and written by any CPU.
- */
-struct gospan_mspan {
-	struct list_head list;
-	struct gospan_mheap *heap;
-	unsigned long base;
-	unsigned long npages;
-	u8 state;
-	u8 spanclass;
-	u16 freeindex;
-	u16 nelems;
-	u16 alloc_count;
-	u32 divmul;
-	u32 sweepgen;
-	u64 alloc_cache;
-	unsigned long elemsize;
-	unsigned long limit;
-	atomic_t nfreed;
-	u8 in_list;
-	struct rcu_head rcu;
-	atomic_t *tiny_state;
-	DECLARE_BITMAP(alloc_bits, GOSPAN_MAX_OBJECTS);
-	DECLARE_BITMAP(freed_bits, GOSPAN_MAX_OBJECTS);
-};
-
-/* Which list of its mcentral holds a span. */
-enum gospan_span_list {
-	GOSPAN_LIST_NONE,	/* cached by an mcache, or being swept */
-	GOSPAN_LIST_PARTIAL,
-	GOSPAN_LIST_FULL,
-};
-
 /**
  * struct gospan_heap_arena - what the heap knows of one chunk slot
  * @rcu: the arena is freed after a grace period, so that a lockless lookup
@@ -113,15 +32,18 @@ enum gospan_span_list {
  *	wants it within the first 4 KiB)
  * @spans: the span of each page, NULL for free pages and pages that are not
  *	gospan's (Go's heapArena.spans)
+ * @spanclass: the span class of each page's span (0: large, or none), so
+ *	that gospan_free() finds an object's class in two loads
  * @owned: pages gospan took from the kernel and has not given back
  * @nowned: how many
  *
- * Locking: written under the mheap lock; @spans is read locklessly (under
- * RCU) by gospan_span_of().
+ * Locking: written under the mheap lock; @spans and @spanclass are read
+ * locklessly (under RCU) by gospan_span_of() and gospan_spanclass_of_rcu().
  */
 struct gospan_heap_arena {
 	struct rcu_head rcu;
 	struct gospan_mspan *spans[GOSPAN_CHUNK_PAGES];
+	u8 spanclass[GOSPAN_CHUNK_PAGES];
 	DECLARE_BITMAP(owned, GOSPAN_CHUNK_PAGES);
 	unsigned int nowned;
 };
@@ -167,16 +89,6 @@ struct gospan_mheap {
 	unsigned long large_bytes;
 	unsigned long large_bytes_total;
 	size_t arena_sys;
-};
-
-/* Why gospan_mheap_free_large() refused a pointer. */
-enum gospan_free_error {
-	GOSPAN_FREE_OK,
-	GOSPAN_FREE_FOREIGN,	/* not in memory gospan owns */
-	GOSPAN_FREE_NOT_ALLOCATED,	/* gospan's page, but free: a double free? */
-	GOSPAN_FREE_INTERIOR,	/* inside an object, not at its start */
-	GOSPAN_FREE_NOT_LARGE,	/* in a span of small objects */
-	GOSPAN_FREE_WRONG_CACHE,	/* in a span of another cache's class */
 };
 
 extern struct gospan_mheap gospan_heap;
@@ -226,6 +138,32 @@ static inline struct gospan_mspan *gospan_span_of_rcu(struct gospan_mheap *h,
 	if (!a)
 		return NULL;
 	return READ_ONCE(a->spans[(off >> GOSPAN_PAGE_SHIFT) & (GOSPAN_CHUNK_PAGES - 1)]);
+}
+
+/**
+ * gospan_spanclass_of_rcu() - the span class of the span holding an address
+ * @p: any address
+ *
+ * The free path's first look (two loads: the chunk's arena, then the
+ * page's class byte), before it knows whether it needs the span at all.
+ * A stale or foreign address gives a class that the caller must confirm
+ * (gospan_free() does: the object must be in that class's window).
+ *
+ * Context: Any context, inside an RCU read-side section of any flavour.
+ * Return: the span class, or 0 (large, free, or not gospan's).
+ */
+static __always_inline unsigned int gospan_spanclass_of_rcu(const void *p)
+{
+	unsigned long off = (unsigned long)p - PAGE_OFFSET;
+	unsigned long ci = off >> GOSPAN_CHUNK_SHIFT;
+	struct gospan_heap_arena *a;
+
+	if (unlikely(ci >= gospan_heap.nchunks))
+		return 0;
+	a = rcu_dereference_check(gospan_heap.arenas[ci], rcu_read_lock_any_held());
+	if (unlikely(!a))
+		return 0;
+	return READ_ONCE(a->spanclass[(off >> GOSPAN_PAGE_SHIFT) & (GOSPAN_CHUNK_PAGES - 1)]);
 }
 
 /**

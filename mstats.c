@@ -51,6 +51,7 @@
 #include "msize.h"
 
 struct gospan_mstats_cpu __percpu *gospan_mstats;
+EXPORT_SYMBOL_NS_GPL(gospan_mstats, GOSPAN_INTERNAL);
 
 unsigned int gospan_spanclass_size[GOSPAN_NUM_SPAN_CLASSES];
 atomic_long_t gospan_other_sys;
@@ -88,12 +89,14 @@ static void fold_class(unsigned int spc, u64 *mallocs, u64 *frees, u64 *req)
 	unsigned int cpu;
 
 	for_each_possible_cpu(cpu)
-		f += READ_ONCE(per_cpu_ptr(gospan_mstats, cpu)->class[spc].frees);
+		f += READ_ONCE(per_cpu_ptr(gospan_mstats, cpu)->class[spc].frees) +
+		     READ_ONCE(per_cpu_ptr(gospan_mcaches, cpu)->cls[spc].nfree);
 	smp_rmb();	/* pairs with the order of rule 1 on the writing CPUs */
 	for_each_possible_cpu(cpu) {
 		const struct gospan_class_stats *cs = &per_cpu_ptr(gospan_mstats, cpu)->class[spc];
 
-		m += READ_ONCE(cs->mallocs);
+		m += READ_ONCE(cs->mallocs) +
+		     READ_ONCE(per_cpu_ptr(gospan_mcaches, cpu)->cls[spc].nmalloc);
 		r += READ_ONCE(cs->req_bytes);
 	}
 	*mallocs = m;
@@ -180,10 +183,13 @@ void gospan_mstats_retire_class(unsigned int spanclass)
 	spin_lock_irqsave(&gospan_heap.lock, flags);
 	for_each_possible_cpu(cpu) {
 		struct gospan_class_stats *cs = &per_cpu_ptr(gospan_mstats, cpu)->class[spanclass];
+		struct gospan_mcache_class *rec = &per_cpu_ptr(gospan_mcaches, cpu)->cls[spanclass];
 
-		mallocs += cs->mallocs;
-		frees += cs->frees;
+		mallocs += cs->mallocs + rec->nmalloc;
+		frees += cs->frees + rec->nfree;
 		memset(cs, 0, sizeof(*cs));
+		rec->nmalloc = 0;
+		rec->nfree = 0;
 	}
 	retired_mallocs += mallocs;
 	retired_frees += frees;
@@ -242,7 +248,7 @@ static void class_row(unsigned int spc, struct class_row *r)
 
 	memset(r, 0, sizeof(*r));
 	for_each_online_cpu(cpu)
-		r->cached += !!READ_ONCE(gospan_mcache_of(cpu)->alloc[spc]);
+		r->cached += !!READ_ONCE(gospan_mcache_of(cpu)->cls[spc].span);
 	spin_lock_irqsave(&c->lock, flags);
 	for (i = 0; i < 2; i++) {
 		list_for_each_entry(s, &c->partial[i], list)
@@ -318,7 +324,8 @@ static int classes_show(struct seq_file *m, void *unused)
 DEFINE_SHOW_ATTRIBUTE(classes);
 
 /*
- * Each online CPU's mcache: the spans it holds (class:free objects/objects),
+ * Each online CPU's mcache: the spans it holds (class:objects free in the
+ * window/objects in the span),
  * its tiny block (offset of the next free byte), and its own counters,
  * which a reader folds with the other CPUs' (they are never flushed).
  */
@@ -332,8 +339,9 @@ static int cpus_show(struct seq_file *m, void *unused)
 		unsigned long mallocs = 0, frees = 0, tiny;
 
 		for (spc = 0; spc < GOSPAN_NUM_SPAN_CLASSES; spc++) {
-			frees += READ_ONCE(st->class[spc].frees);
-			mallocs += READ_ONCE(st->class[spc].mallocs);
+			frees += READ_ONCE(st->class[spc].frees) + READ_ONCE(mc->cls[spc].nfree);
+			mallocs += READ_ONCE(st->class[spc].mallocs) +
+				   READ_ONCE(mc->cls[spc].nmalloc);
 		}
 		tiny = READ_ONCE(mc->tiny);
 		seq_printf(m, "cpu %u: mallocs %lu frees %lu tiny_allocs %lu tiny_block %s",
@@ -346,11 +354,11 @@ static int cpus_show(struct seq_file *m, void *unused)
 		/* A racy look: the CPU may swap its spans meanwhile; RCU keeps them. */
 		rcu_read_lock();
 		for (spc = 1; spc < GOSPAN_NUM_SPAN_CLASSES; spc++) {
-			struct gospan_mspan *s = READ_ONCE(mc->alloc[spc]);
+			struct gospan_mspan *s = READ_ONCE(mc->cls[spc].span);
 
 			if (s)
-				seq_printf(m, " %u:%u/%u", spc,
-					   s->nelems - READ_ONCE(s->alloc_count), s->nelems);
+				seq_printf(m, " %u:%lu/%u", spc,
+					   hweight_long(READ_ONCE(mc->cls[spc].window)), s->nelems);
 		}
 		rcu_read_unlock();
 		seq_putc(m, '\n');

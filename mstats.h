@@ -15,10 +15,16 @@
 #include "mcentral.h"
 
 /**
- * struct gospan_class_stats - one CPU's counts for one span class
- * @mallocs: objects handed out on this CPU (Go's smallAllocCount)
- * @frees: objects freed on this CPU (Go's smallFreeCount)
- * @req_bytes: bytes the callers asked for in those @mallocs
+ * struct gospan_class_stats - one CPU's other counts for one span class
+ * @mallocs: objects handed out on this CPU without its mcache (an
+ *	interrupt that found the mcache busy)
+ * @frees: objects freed on this CPU by setting their freed bit (any free
+ *	that did not go into this CPU's window), less the double frees found
+ *	when their span was folded
+ * @req_bytes: bytes the callers of gospan_alloc() asked for
+ *
+ * The common case is counted in the mcache (struct gospan_mcache_class's
+ * nmalloc and nfree): one increment per operation.
  */
 struct gospan_class_stats {
 	unsigned long mallocs;
@@ -27,7 +33,7 @@ struct gospan_class_stats {
 };
 
 /**
- * struct gospan_mstats_cpu - one CPU's counters (Go's heapStatsDelta)
+ * struct gospan_mstats_cpu - one CPU's counters besides its mcache's
  * @class: per span class
  * @tiny_allocs: tiny objects handed out on this CPU (Go's tinyAllocCount)
  *
@@ -47,27 +53,6 @@ extern unsigned int gospan_spanclass_size[GOSPAN_NUM_SPAN_CLASSES];
 
 /* Bytes of gospan's metadata that live outside the mheap (part of OtherSys). */
 extern atomic_long_t gospan_other_sys;
-
-/* An object of span class spc was handed out: req bytes asked for. */
-static __always_inline void gospan_count_malloc(unsigned int spc, size_t req)
-{
-	this_cpu_inc(gospan_mstats->class[spc].mallocs);
-	this_cpu_add(gospan_mstats->class[spc].req_bytes, req);
-}
-
-/* n objects of span class spc were handed out at once: req bytes in all. */
-static __always_inline void gospan_count_mallocs(unsigned int spc, unsigned int n,
-						 size_t req)
-{
-	this_cpu_add(gospan_mstats->class[spc].mallocs, n);
-	this_cpu_add(gospan_mstats->class[spc].req_bytes, req);
-}
-
-/* An object of span class spc was freed: before its span can move. */
-static __always_inline void gospan_count_free(unsigned int spc)
-{
-	this_cpu_inc(gospan_mstats->class[spc].frees);
-}
 
 int gospan_mstats_init(void);
 void gospan_mstats_exit(void);

@@ -133,31 +133,47 @@ static void free_then_reuse(struct kunit *test)
 	check_consistent(test);
 }
 
-/* A span whose objects are all freed goes back to the mheap. */
+/*
+ * A span whose objects are all freed stays on its mcentral's empty list, up
+ * to a bound, or goes back to the mheap; shrink gives back the kept ones.
+ */
 static void span_returns_to_heap(struct kunit *test)
 {
 	struct gospan_cache *c = gospan_cache_create("back", 3000, 0, 0, ctor_magic);
+	void **objs = kunit_kcalloc(test, 100, sizeof(void *), GFP_KERNEL);
+	struct gospan_mcentral *central;
 	unsigned long in_use;
-	void *objs[40];
 	unsigned int i;
 
+	KUNIT_ASSERT_NOT_NULL(test, objs);
 	KUNIT_ASSERT_NOT_NULL(test, c);
 	KUNIT_ASSERT_GE(test, c->spanclass, (unsigned int)GOSPAN_FIRST_PRIVATE_SPANCLASS);
+	central = gospan_centrals[c->spanclass];
+	/* 5 objects in a span of 2 pages: 20 spans, more than the class keeps. */
+	KUNIT_ASSERT_EQ(test, central->nelems, 5U);
+	KUNIT_ASSERT_LT(test, central->nempty_max, 19U);
 	in_use = gospan_heap.pages_in_use;
 	migrate_disable();
-	for (i = 0; i < ARRAY_SIZE(objs); i++)
+	for (i = 0; i < 100; i++)
 		objs[i] = gospan_cache_alloc(c, GFP_ATOMIC);
 	migrate_enable();
-	KUNIT_EXPECT_GT(test, gospan_heap.pages_in_use, in_use);
-	/* The first span is full and not cached: its last free releases it. */
-	for (i = 0; i < ARRAY_SIZE(objs); i++) {
+	KUNIT_EXPECT_EQ(test, gospan_heap.pages_in_use, in_use + 20 * central->npages);
+	/*
+	 * The 19 full spans nobody holds: each one's last free empties it;
+	 * the mcentral keeps nempty_max of them for reuse, the rest go back.
+	 */
+	for (i = 0; i < 100; i++) {
 		KUNIT_ASSERT_NOT_NULL(test, objs[i]);
 		gospan_cache_free(c, objs[i]);
 	}
-	KUNIT_EXPECT_NULL(test, gospan_span_of(objs[0]));
+	KUNIT_EXPECT_EQ(test, central->nempty, central->nempty_max);
+	KUNIT_EXPECT_EQ(test, gospan_heap.pages_in_use,
+			in_use + (central->nempty_max + 1) * central->npages);
 	/* The rest goes with shrink, which drains the mcaches. */
 	KUNIT_EXPECT_EQ(test, gospan_cache_shrink(c), 0);
+	KUNIT_EXPECT_EQ(test, central->nempty, 0U);
 	KUNIT_EXPECT_EQ(test, gospan_heap.pages_in_use, in_use);
+	KUNIT_EXPECT_NULL(test, gospan_span_of(objs[0]));
 	gospan_cache_destroy(c);
 	check_consistent(test);
 }
@@ -609,10 +625,10 @@ static void cpu_offline_online(struct kunit *test)
 		KUNIT_ASSERT_NOT_NULL(test, objs[i]);
 		fill(objs[i], 500);
 	}
-	KUNIT_EXPECT_NOT_NULL(test, READ_ONCE(mc->alloc[cls]));
+	KUNIT_EXPECT_NOT_NULL(test, READ_ONCE(mc->cls[cls].span));
 	KUNIT_ASSERT_EQ(test, set_cpus_allowed_ptr(current, cpumask_of(0)), 0);
 	KUNIT_ASSERT_EQ(test, remove_cpu(cpu), 0);
-	KUNIT_EXPECT_NULL(test, READ_ONCE(mc->alloc[cls]));
+	KUNIT_EXPECT_NULL(test, READ_ONCE(mc->cls[cls].span));
 	for (i = 0; i < ARRAY_SIZE(objs); i++) {
 		KUNIT_EXPECT_TRUE(test, filled(objs[i], 500));
 		gospan_free(objs[i]);

@@ -1,0 +1,486 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * KUnit tests for the window fast path (mcache.[ch], mspan.c): every row
+ * of the double-free argument at the top of gospan.c, interrupts that use
+ * a class while a task is inside its fast path, windows over a span's
+ * last word, spans that move between CPUs while remote frees land, and
+ * bulk allocation of every size class.
+ */
+#include <kunit/test.h>
+#include <linux/completion.h>
+#include <linux/cpumask.h>
+#include <linux/delay.h>
+#include <linux/hrtimer.h>
+#include <linux/kthread.h>
+#include <linux/random.h>
+#include <linux/sched.h>
+#include <linux/slab.h>
+#include <linux/sort.h>
+
+#include "gospan.h"
+#include "gospan_kunit.h"
+#include "internal.h"
+#include "mcache.h"
+#include "msize.h"
+
+static void ctor_nop(void *obj)
+{
+}
+
+static int cmp_ptr(const void *a, const void *b)
+{
+	unsigned long x = *(const unsigned long *)a, y = *(const unsigned long *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static void pin(struct kunit *test, unsigned int cpu)
+{
+	KUNIT_ASSERT_TRUE(test, cpu_online(cpu));
+	KUNIT_ASSERT_EQ(test, set_cpus_allowed_ptr(current, cpumask_of(cpu)), 0);
+}
+
+static void unpin(void)
+{
+	set_cpus_allowed_ptr(current, cpu_possible_mask);
+}
+
+static u64 frees_now(void)
+{
+	struct gospan_memstats *st = kmalloc(sizeof(*st), GFP_KERNEL);
+	u64 f = 0;
+
+	if (st) {
+		gospan_read_memstats(st);
+		f = st->frees;
+		kfree(st);
+	}
+	return f;
+}
+
+/* A double free on the CPU that freed it first: the window's bit says so. */
+static void double_free_local(struct kunit *test)
+{
+	struct gospan_cache *c = gospan_cache_create("df-local", 64, 0, 0, NULL);
+	void *p, *q;
+	u64 frees;
+
+	KUNIT_ASSERT_NOT_NULL(test, c);
+	pin(test, 0);
+	p = gospan_cache_alloc(c, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	frees = frees_now();
+	gospan_cache_free(c, p);
+	gospan_cache_free(c, p);
+	gospan_free(p);
+	gospan_expect_reports(test, 2);
+	KUNIT_EXPECT_EQ(test, frees_now() - frees, 1ULL);
+	/* Free once: handed out once, and the next object is another. */
+	p = gospan_cache_alloc(c, GFP_KERNEL);
+	q = gospan_cache_alloc(c, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	KUNIT_ASSERT_NOT_NULL(test, q);
+	KUNIT_EXPECT_PTR_NE(test, p, q);
+	gospan_cache_free(c, p);
+	gospan_cache_free(c, q);
+	unpin();
+	gospan_cache_destroy(c);
+}
+
+/* Freed into CPU 0's window, then freed again on CPU 1: caught at once. */
+static void double_free_window_then_remote(struct kunit *test)
+{
+	struct gospan_cache *c = gospan_cache_create("df-remote", 96, 0, 0, NULL);
+	void *p, *q;
+
+	KUNIT_ASSERT_NOT_NULL(test, c);
+	pin(test, 0);
+	p = gospan_cache_alloc(c, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	gospan_cache_free(c, p);
+	pin(test, 1);
+	gospan_cache_free(c, p);
+	gospan_free(p);
+	gospan_expect_reports(test, 2);
+	pin(test, 0);
+	p = gospan_cache_alloc(c, GFP_KERNEL);
+	q = gospan_cache_alloc(c, GFP_KERNEL);
+	KUNIT_EXPECT_PTR_NE(test, p, q);
+	gospan_cache_free(c, p);
+	gospan_cache_free(c, q);
+	unpin();
+	gospan_cache_destroy(c);
+}
+
+/*
+ * Freed on CPU 1 (its freed bit set), then again on CPU 1 and on CPU 0,
+ * whose window covers it; and the same for a span no CPU holds.
+ */
+static void double_free_remote_then_local(struct kunit *test)
+{
+	struct gospan_cache *c = gospan_cache_create("df-remote2", 128, 0, 0, NULL);
+	void *p, *q;
+
+	KUNIT_ASSERT_NOT_NULL(test, c);
+	pin(test, 0);
+	p = gospan_cache_alloc(c, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	pin(test, 1);
+	gospan_cache_free(c, p);
+	gospan_cache_free(c, p);
+	pin(test, 0);
+	gospan_cache_free(c, p);
+	gospan_expect_reports(test, 2);
+
+	/* A span nobody holds: every free is a freed bit. */
+	p = gospan_cache_alloc(c, GFP_KERNEL);
+	q = gospan_cache_alloc(c, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	KUNIT_ASSERT_NOT_NULL(test, q);
+	gospan_mcache_drain_all(c->spanclass);
+	KUNIT_EXPECT_NULL(test, gospan_mcache_of(0)->cls[c->spanclass].span);
+	gospan_cache_free(c, p);
+	gospan_cache_free(c, p);
+	gospan_expect_reports(test, 3);
+	gospan_cache_free(c, q);
+	unpin();
+	gospan_cache_destroy(c);
+}
+
+/* Two CPUs free the same object at the same moment, many times. */
+struct racer {
+	struct kunit *test;
+	struct gospan_cache *cache;
+	void *obj;
+	atomic_t go, done;
+	unsigned int rounds;
+	struct completion exited;
+};
+
+static int racer_fn(void *arg)
+{
+	struct racer *r = arg;
+	unsigned int round;
+
+	current->kunit_test = r->test;	/* its reports count for the case */
+	for (round = 1; round <= r->rounds; round++) {
+		while (atomic_read(&r->go) != round)
+			cpu_relax();
+		gospan_cache_free(r->cache, READ_ONCE(r->obj));
+		atomic_set(&r->done, round);
+	}
+	current->kunit_test = NULL;
+	complete(&r->exited);
+	return 0;
+}
+
+static void double_free_both_at_once(struct kunit *test)
+{
+	struct racer *r = kunit_kzalloc(test, sizeof(*r), GFP_KERNEL);
+	unsigned long before = gospan_error_count(GOSPAN_ERR_DOUBLE_FREE);
+	struct task_struct *t;
+	unsigned int round, k;
+	void *probe[8];
+
+	KUNIT_ASSERT_NOT_NULL(test, r);
+	r->test = test;
+	r->rounds = 200;
+	r->cache = gospan_cache_create("df-race", 48, 0, 0, NULL);
+	KUNIT_ASSERT_NOT_NULL(test, r->cache);
+	init_completion(&r->exited);
+	pin(test, 0);
+	t = kthread_create(racer_fn, r, "gospan-racer");
+	KUNIT_ASSERT_FALSE(test, IS_ERR(t));
+	kthread_bind(t, 1);
+	wake_up_process(t);
+	for (round = 1; round <= r->rounds; round++) {
+		WRITE_ONCE(r->obj, gospan_cache_alloc(r->cache, GFP_KERNEL));
+		KUNIT_ASSERT_NOT_NULL(test, r->obj);
+		atomic_set(&r->go, round);
+		gospan_cache_free(r->cache, r->obj);
+		while (atomic_read(&r->done) != round)
+			cpu_relax();
+		/*
+		 * Exactly one free counts; the other is reported now, or when
+		 * CPU 0 folds its window (which these allocations make it do).
+		 * Either way the object is handed out once.
+		 */
+		for (k = 0; k < ARRAY_SIZE(probe); k++)
+			probe[k] = gospan_cache_alloc(r->cache, GFP_KERNEL);
+		for (k = 0; k < ARRAY_SIZE(probe); k++) {
+			KUNIT_ASSERT_NOT_NULL(test, probe[k]);
+			KUNIT_EXPECT_EQ(test, k ? probe[k] != probe[k - 1] : true, true);
+		}
+		for (k = 0; k < ARRAY_SIZE(probe); k++)
+			gospan_cache_free(r->cache, probe[k]);
+	}
+	wait_for_completion(&r->exited);
+	unpin();
+	/* Every report is in: the folds ran on CPU 0, in this task. */
+	KUNIT_EXPECT_EQ(test, gospan_error_count(GOSPAN_ERR_DOUBLE_FREE) - before,
+			(unsigned long)r->rounds);
+	gospan_expect_reports(test, r->rounds);
+	gospan_cache_destroy(r->cache);
+}
+
+/* An hrtimer that allocates and frees while the task is in the fast path. */
+struct irq_hammer {
+	struct hrtimer timer;
+	struct gospan_cache *cache;
+	atomic_t fired, bad;
+	bool stop;
+};
+
+static enum hrtimer_restart hammer_fn(struct hrtimer *t)
+{
+	struct irq_hammer *h = container_of(t, struct irq_hammer, timer);
+	void *objs[4];
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(objs); i++) {
+		objs[i] = gospan_cache_alloc(h->cache, GFP_ATOMIC);
+		if (objs[i])
+			memset(objs[i], 0x5a, 64);
+	}
+	for (i = 0; i < ARRAY_SIZE(objs); i++) {
+		if (!objs[i] || memchr_inv(objs[i], 0x5a, 64))
+			atomic_inc(&h->bad);
+		gospan_cache_free(h->cache, objs[i]);
+	}
+	atomic_inc(&h->fired);
+	if (READ_ONCE(h->stop))
+		return HRTIMER_NORESTART;
+	hrtimer_forward_now(t, ns_to_ktime(20 * NSEC_PER_USEC));
+	return HRTIMER_RESTART;
+}
+
+static void irq_inside_fast_path(struct kunit *test)
+{
+	struct irq_hammer *h = kunit_kzalloc(test, sizeof(*h), GFP_KERNEL);
+	const unsigned int n = 32;
+	void **objs = kunit_kcalloc(test, n, sizeof(void *), GFP_KERNEL);
+	unsigned long deadline, direct = 0;
+	unsigned int i, rounds = 0, cpu;
+
+	KUNIT_ASSERT_NOT_NULL(test, h);
+	KUNIT_ASSERT_NOT_NULL(test, objs);
+	h->cache = gospan_cache_create("irq-hammer", 64, 0, 0, NULL);
+	KUNIT_ASSERT_NOT_NULL(test, h->cache);
+	pin(test, 0);
+	hrtimer_init(&h->timer, CLOCK_MONOTONIC, HRTIMER_MODE_REL);
+	h->timer.function = hammer_fn;
+	hrtimer_start(&h->timer, ns_to_ktime(20 * NSEC_PER_USEC), HRTIMER_MODE_REL);
+	deadline = jiffies + HZ;
+	while (time_before(jiffies, deadline) || atomic_read(&h->fired) < 50) {
+		for (i = 0; i < n; i++) {
+			objs[i] = gospan_cache_alloc(h->cache, GFP_KERNEL);
+			KUNIT_ASSERT_NOT_NULL(test, objs[i]);
+			memset(objs[i], i, 64);
+		}
+		for (i = 0; i < n; i++) {
+			KUNIT_EXPECT_FALSE(test, memchr_inv(objs[i], i, 64));
+			gospan_cache_free(h->cache, objs[i]);
+		}
+		rounds++;
+		if (time_after(jiffies, deadline + 30 * HZ))
+			break;
+	}
+	WRITE_ONCE(h->stop, true);
+	hrtimer_cancel(&h->timer);
+	unpin();
+	/* Objects the timer took from the mcentral: it found the mcache busy. */
+	for_each_possible_cpu(cpu)
+		direct += per_cpu_ptr(gospan_mstats, cpu)->class[h->cache->spanclass].mallocs;
+	kunit_info(test, "%u task rounds, %d timer callbacks, %lu objects allocated while the task held the mcache",
+		   rounds, atomic_read(&h->fired), direct);
+	KUNIT_EXPECT_GE(test, atomic_read(&h->fired), 50);
+	KUNIT_EXPECT_EQ(test, atomic_read(&h->bad), 0);
+	gospan_cache_destroy(h->cache);
+}
+
+/* Windows over a span's last word, which holds fewer than 64 objects. */
+static void window_last_word(struct kunit *test)
+{
+	/* 24-byte objects, a class of their own: 341 in a page, 21 in word 5. */
+	struct gospan_cache *c = gospan_cache_create("lastword", 24, 0, 0, ctor_nop);
+	unsigned int i, n, per_span, in_first = 0;
+	struct gospan_mspan *first;
+	void **objs;
+
+	KUNIT_ASSERT_NOT_NULL(test, c);
+	per_span = gospan_centrals[c->spanclass]->nelems;
+	KUNIT_ASSERT_EQ(test, per_span, 341U);
+	n = 2 * per_span + 5;
+	objs = kunit_kcalloc(test, n, sizeof(void *), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, objs);
+	pin(test, 2);
+	for (i = 0; i < n; i++) {
+		objs[i] = gospan_cache_alloc(c, GFP_KERNEL);
+		KUNIT_ASSERT_NOT_NULL(test, objs[i]);
+		memset(objs[i], i & 0xff, 24);
+	}
+	first = gospan_span_of(objs[0]);
+	KUNIT_ASSERT_NOT_NULL(test, first);
+	for (i = 0; i < n; i++) {
+		struct gospan_mspan *s = gospan_span_of(objs[i]);
+		unsigned long off = (unsigned long)objs[i] - s->base;
+
+		KUNIT_EXPECT_EQ(test, off % 24, 0UL);
+		KUNIT_EXPECT_LT(test, off / 24, (unsigned long)per_span);
+		KUNIT_EXPECT_FALSE(test, memchr_inv(objs[i], i & 0xff, 24));
+		in_first += s == first;
+	}
+	/* The whole span, its last word included, before another. */
+	KUNIT_EXPECT_EQ(test, in_first, per_span);
+	for (i = 0; i < n; i++)
+		gospan_cache_free(c, objs[n - 1 - i]);
+	/* Again, after the frees went back into windows and freed bits. */
+	for (i = 0; i < n; i++) {
+		objs[i] = gospan_cache_alloc(c, GFP_KERNEL);
+		KUNIT_ASSERT_NOT_NULL(test, objs[i]);
+	}
+	sort(objs, n, sizeof(void *), cmp_ptr, NULL);
+	for (i = 1; i < n; i++)
+		KUNIT_EXPECT_PTR_NE(test, objs[i], objs[i - 1]);
+	for (i = 0; i < n; i++)
+		gospan_cache_free(c, objs[i]);
+	unpin();
+	gospan_cache_destroy(c);
+}
+
+/*
+ * A consumer on CPU 1 frees what the producer allocates, while the
+ * producer hops between CPUs 0, 2 and 3 and drains now and then: spans
+ * move between mcaches and the mcentral while remote frees land.
+ */
+#define HOP_RING 128
+
+struct hop {
+	void *ring[HOP_RING];
+	atomic_t head, tail;
+	struct gospan_cache *cache;
+	bool stop;
+	unsigned long bad, freed;
+	struct completion exited;
+};
+
+static int hop_consumer(void *arg)
+{
+	struct hop *h = arg;
+
+	for (;;) {
+		int tail = atomic_read(&h->tail);
+
+		if (tail == atomic_read(&h->head)) {
+			if (READ_ONCE(h->stop))
+				break;
+			cond_resched();
+			continue;
+		}
+		smp_rmb();	/* the slot after head */
+		{
+			u8 *p = h->ring[tail % HOP_RING];
+
+			if (memchr_inv(p + 1, p[0], 63))
+				h->bad++;
+			gospan_cache_free(h->cache, p);
+			h->freed++;
+		}
+		atomic_set_release(&h->tail, tail + 1);
+	}
+	complete(&h->exited);
+	return 0;
+}
+
+static void spans_move_between_cpus(struct kunit *test)
+{
+	static const unsigned int cpus[] = { 0, 2, 3 };
+	struct hop *h = kunit_kzalloc(test, sizeof(*h), GFP_KERNEL);
+	const unsigned int n = 20000;
+	struct task_struct *t;
+	unsigned int i;
+
+	KUNIT_ASSERT_NOT_NULL(test, h);
+	h->cache = gospan_cache_create("hop", 64, 0, 0, NULL);
+	KUNIT_ASSERT_NOT_NULL(test, h->cache);
+	init_completion(&h->exited);
+	t = kthread_create(hop_consumer, h, "gospan-hop");
+	KUNIT_ASSERT_FALSE(test, IS_ERR(t));
+	kthread_bind(t, 1);
+	wake_up_process(t);
+	for (i = 0; i < n; i++) {
+		int head = atomic_read(&h->head);
+		u8 *p;
+
+		if (!(i % 500))
+			pin(test, cpus[(i / 500) % ARRAY_SIZE(cpus)]);
+		if (!(i % 3000))
+			gospan_mcache_drain_all(h->cache->spanclass);
+		while (head - atomic_read_acquire(&h->tail) >= HOP_RING)
+			cond_resched();
+		p = gospan_cache_alloc(h->cache, GFP_KERNEL);
+		KUNIT_ASSERT_NOT_NULL(test, p);
+		memset(p, i & 0xff, 64);
+		h->ring[head % HOP_RING] = p;
+		smp_wmb();	/* the slot before head */
+		atomic_set(&h->head, head + 1);
+	}
+	WRITE_ONCE(h->stop, true);
+	wait_for_completion(&h->exited);
+	unpin();
+	KUNIT_EXPECT_EQ(test, h->freed, (unsigned long)n);
+	KUNIT_EXPECT_EQ(test, h->bad, 0UL);
+	gospan_cache_destroy(h->cache);
+}
+
+/* Bulk allocation and free of every size class, and of tiny objects. */
+static void bulk_every_class(struct kunit *test)
+{
+	const unsigned int n = 300;
+	void **objs = kunit_kcalloc(test, n, sizeof(void *), GFP_KERNEL);
+	unsigned int cls, i;
+
+	KUNIT_ASSERT_NOT_NULL(test, objs);
+	for (cls = 0; cls < GOSPAN_NUM_SIZE_CLASSES; cls++) {
+		unsigned int size = cls ? gospan_class_to_size[cls] : 7;
+		struct gospan_cache *c = gospan_cache_create("bulk", size, 0,
+							     cls ? 0 : GOSPAN_TINY, NULL);
+		unsigned int nr = min(n, cls ? 3 * (gospan_class_span_bytes(cls) / size) + 1 : n);
+
+		KUNIT_ASSERT_NOT_NULL(test, c);
+		KUNIT_ASSERT_EQ_MSG(test, gospan_cache_alloc_bulk(c, GFP_KERNEL, nr, objs),
+				    (int)nr, "size %u", size);
+		for (i = 0; i < nr; i++)
+			memset(objs[i], i & 0xff, size);
+		for (i = 0; i < nr; i++)
+			KUNIT_EXPECT_FALSE_MSG(test, memchr_inv(objs[i], i & 0xff, size),
+					       "size %u object %u", size, i);
+		sort(objs, nr, sizeof(void *), cmp_ptr, NULL);
+		for (i = 1; i < nr; i++)
+			KUNIT_EXPECT_GE_MSG(test, (char *)objs[i] - (char *)objs[i - 1],
+					    (long)size, "size %u", size);
+		gospan_cache_free_bulk(c, nr, objs);
+		gospan_cache_destroy(c);
+	}
+}
+
+static struct kunit_case gospan_mcache_cases[] = {
+	KUNIT_CASE(double_free_local),
+	KUNIT_CASE(double_free_window_then_remote),
+	KUNIT_CASE(double_free_remote_then_local),
+	KUNIT_CASE_SLOW(double_free_both_at_once),
+	KUNIT_CASE_SLOW(irq_inside_fast_path),
+	KUNIT_CASE(window_last_word),
+	KUNIT_CASE_SLOW(spans_move_between_cpus),
+	KUNIT_CASE_SLOW(bulk_every_class),
+	{}
+};
+
+static struct kunit_suite gospan_mcache_suite = {
+	.name = "gospan_mcache",
+	.init = gospan_test_init,
+	.exit = gospan_test_exit,
+	.test_cases = gospan_mcache_cases,
+};
+
+kunit_test_suite(gospan_mcache_suite);

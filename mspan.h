@@ -1,0 +1,142 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The span (Go's runtime/mspan in mheap.go) and the operations on its
+ * object bitmaps (mbitmap.go, mgcsweep.go) that the mcache, the mcentral
+ * and the free path share. The top of gospan.c explains how an object
+ * moves between the states these bitmaps encode; mspan.c has the code.
+ */
+#ifndef _GOSPAN_MSPAN_H
+#define _GOSPAN_MSPAN_H
+
+#include <linux/atomic.h>
+#include <linux/bitops.h>
+#include <linux/list.h>
+#include <linux/rcupdate.h>
+#include <linux/types.h>
+
+#include "sizeclasses.h"
+
+/* Most objects in one span: 8-byte objects in an 8 KiB page. */
+#define GOSPAN_MAX_OBJECTS	(GOSPAN_PAGE_SIZE / 8)
+#define GOSPAN_SPAN_WORDS	BITS_TO_LONGS(GOSPAN_MAX_OBJECTS)
+
+struct gospan_mheap;
+
+/* Go's mSpanState (gospan has no mSpanManual: it has no stacks yet). */
+enum gospan_span_state {
+	GOSPAN_SPAN_DEAD,	/* free, or never used: not in the span map */
+	GOSPAN_SPAN_IN_USE,	/* objects (a size class) or one large object */
+};
+
+/**
+ * struct gospan_mspan - a run of gospan pages (Go's mspan)
+ * @list: link in the list of whoever holds the span (an mcentral's span
+ *	set, an mcache), or in the span allocator's free list
+ * @heap: the heap it came from (its descriptor goes back there)
+ * @base: address of the first byte
+ * @npages: length in gospan pages
+ * @state: an enum gospan_span_state
+ * @spanclass: size class (and cache) of its objects; 0 for a large object
+ * @nelems: number of objects
+ * @alloc_count: objects allocated as of the last sweep (meaningful while
+ *	no mcache holds the span)
+ * @divmul: ceil(2^32 / @elemsize), to divide by the object size
+ * @sweepgen: sweep generation (Go's sweepgen), for the small-object path
+ * @elemsize: object size in bytes
+ * @limit: end of the last object
+ * @nfreed: objects freed since the last sweep (bits set in @freed_bits)
+ * @in_list: which of its mcentral's lists holds it (enum gospan_span_list)
+ * @cpu: the CPU whose mcache holds it, -1 if none (for the free path's look
+ *	at that CPU's window: gospan_span_free_remote())
+ * @rcu: a released span's descriptor is reused only after a grace period,
+ *	so that a free racing with the release never touches another span
+ * @tiny_state: for tiny-block spans, per 16-byte block: bit o set while an
+ *	object starts at offset o, bit 16 while an mcache allocates from it
+ * @alloc_bits: one bit per object, set while it is allocated or is free
+ *	in an mcache's window (mcache.h), as of the last sweep or fold
+ * @freed_bits: one bit per object, set atomically by a free, cleared by the
+ *	sweep that folds it into @alloc_bits (Go's gcmarkBits, inverted: gospan
+ *	learns of dead objects from frees, not from marking)
+ *
+ * The mheap sets @base, @npages and @state, and @elemsize, @nelems and
+ * @limit for large objects; the small-object path owns the rest.
+ *
+ * Locking: @base and @npages are fixed while the span is in use; @state and
+ * the span map entries for it change under the mheap lock. While an mcache
+ * holds the span, @alloc_count and @alloc_bits belong to that CPU (under
+ * its mcache lock); otherwise to the mcentral (under its lock), which alone
+ * sweeps. Their owner writes @alloc_bits a word at a time (WRITE_ONCE), and
+ * frees read it without a lock. @freed_bits and @nfreed are atomic and
+ * written by any CPU.
+ */
+struct gospan_mspan {
+	struct list_head list;
+	struct gospan_mheap *heap;
+	unsigned long base;
+	unsigned long npages;
+	u8 state;
+	u8 spanclass;
+	u16 nelems;
+	u16 alloc_count;
+	u32 divmul;
+	u32 sweepgen;
+	unsigned long elemsize;
+	unsigned long limit;
+	atomic_t nfreed;
+	u8 in_list;
+	int cpu;
+	struct rcu_head rcu;
+	atomic_t *tiny_state;
+	DECLARE_BITMAP(alloc_bits, GOSPAN_MAX_OBJECTS);
+	DECLARE_BITMAP(freed_bits, GOSPAN_MAX_OBJECTS);
+};
+
+/* Which list of its mcentral holds a span. */
+enum gospan_span_list {
+	GOSPAN_LIST_NONE,	/* cached by an mcache, or being swept */
+	GOSPAN_LIST_PARTIAL,
+	GOSPAN_LIST_FULL,
+	GOSPAN_LIST_EMPTY,	/* every object free, kept for reuse */
+};
+
+/**
+ * gospan_span_obj_index() - the object of a span an address falls in
+ * @s: a span of small objects
+ * @p: an address inside it
+ *
+ * Context: Any context.
+ * Return: the object's index (may be >= nelems in the span's tail).
+ */
+static inline unsigned int gospan_span_obj_index(const struct gospan_mspan *s,
+						 const void *p)
+{
+	return ((u64)((unsigned long)p - s->base) * s->divmul) >> 32;
+}
+
+/* The bits of word w of a span's bitmaps that stand for objects. */
+static inline unsigned long gospan_span_word_mask(const struct gospan_mspan *s,
+						  unsigned int w)
+{
+	unsigned int left = s->nelems - w * BITS_PER_LONG;
+
+	return left >= BITS_PER_LONG ? ~0UL : BIT(left) - 1;
+}
+
+/* Why a free was refused (gospan.c reports it). */
+enum gospan_free_error {
+	GOSPAN_FREE_OK,
+	GOSPAN_FREE_FOREIGN,	/* not in memory gospan owns */
+	GOSPAN_FREE_NOT_ALLOCATED,	/* gospan's page, but free: a double free? */
+	GOSPAN_FREE_INTERIOR,	/* inside an object, not at its start */
+	GOSPAN_FREE_NOT_LARGE,	/* in a span of small objects */
+	GOSPAN_FREE_WRONG_CACHE,	/* in a span of another cache's class */
+};
+
+unsigned long gospan_span_fold_word(struct gospan_mspan *s, unsigned int w,
+				    unsigned long window);
+unsigned long gospan_span_claim_word(struct gospan_mspan *s, unsigned int w);
+void gospan_span_sweep(struct gospan_mspan *s);
+enum gospan_free_error gospan_span_free_remote(struct gospan_mspan *s, const void *p,
+					       bool tracked);
+
+#endif /* _GOSPAN_MSPAN_H */
