@@ -260,6 +260,61 @@ unsigned long gospan_error_count(enum gospan_error kind)
 }
 EXPORT_SYMBOL_NS_GPL(gospan_error_count, GOSPAN);
 
+/* The hooks and the tracepoint of alloc_done(), when one is on. */
+static noinline void *alloc_hooked(void *p, unsigned int cls, size_t size, gfp_t gfp,
+				   unsigned long caller)
+{
+	gospan_alloc_hook(p, gospan_class_to_size[cls], size, gfp, cls);
+	trace_gospan_alloc(p, size, gospan_class_to_size[cls], cls, NULL, caller);
+	return p;
+}
+
+/* A sample of the sizes asked for, from the slow paths (mstats.h). */
+static void sample_req(unsigned int spc, size_t size)
+{
+	this_cpu_add(gospan_mstats->class[spc].req_bytes, size);
+	this_cpu_inc(gospan_mstats->class[spc].req_samples);
+}
+
+/* What every object of gospan_alloc() gets before it is handed out. */
+static __always_inline void *alloc_done(void *p, unsigned int cls, size_t size, gfp_t gfp,
+					unsigned long caller)
+{
+	if (unlikely(gospan_alloc_hooks_on(gfp) || trace_gospan_alloc_enabled()))
+		return alloc_hooked(p, cls, size, gfp, caller);
+	return p;
+}
+
+/* gospan_alloc() when the window is empty, and everything but small objects. */
+static noinline void *alloc_slow(size_t size, gfp_t gfp, unsigned long caller)
+{
+	unsigned int cls;
+	void *p;
+
+	if (unlikely(gfp & GOSPAN_GFP_REFUSED)) {
+		report(GOSPAN_ERR_BAD_FLAGS, NULL, NULL, NULL, (__force unsigned long)gfp, caller);
+		return NULL;
+	}
+	if (likely(size && size <= GOSPAN_MAX_SMALL_SIZE)) {
+		cls = gospan_alloc_class(size);
+		p = gospan_mcache_alloc_slow(cls, gfp);
+		if (!p)
+			return NULL;
+		sample_req(cls, size);
+		return alloc_done(p, cls, size, gfp, caller);
+	}
+	if (!size)
+		return ZERO_SIZE_PTR;
+	if (size > GOSPAN_MAX_SIZE) {
+		report(GOSPAN_ERR_BAD_SIZE, NULL, NULL, NULL, size, caller);
+		return NULL;
+	}
+	p = gospan_mheap_alloc_large(&gospan_heap, size, gfp);
+	if (p && trace_gospan_alloc_enabled())
+		trace_gospan_alloc(p, size, ALIGN(size, GOSPAN_PAGE_SIZE), 0, NULL, caller);
+	return p;
+}
+
 /**
  * gospan_alloc() - allocate memory, like kmalloc()
  * @size: bytes; up to 32 KiB from a size class, above that whole pages, up
@@ -281,37 +336,17 @@ EXPORT_SYMBOL_NS_GPL(gospan_error_count, GOSPAN);
  */
 void *gospan_alloc(size_t size, gfp_t gfp)
 {
+	unsigned int cls;
 	void *p;
 
 	might_alloc(gfp);
-	if (unlikely(gfp & GOSPAN_GFP_REFUSED)) {
-		report(GOSPAN_ERR_BAD_FLAGS, NULL, NULL, NULL, (__force unsigned long)gfp,
-		       _RET_IP_);
-		return NULL;
-	}
-	if (likely(size && size <= GOSPAN_MAX_SMALL_SIZE)) {
-		unsigned int cls = gospan_alloc_class(size);
-
-		p = gospan_mcache_alloc(cls, gfp);
-		if (unlikely(!p))
-			return NULL;
-		this_cpu_add(gospan_mstats->class[cls].req_bytes, size);
-		gospan_alloc_hook(p, gospan_class_to_size[cls], size, gfp, cls);
-		if (trace_gospan_alloc_enabled())
-			trace_gospan_alloc(p, size, gospan_class_to_size[cls], cls, NULL,
-					   _RET_IP_);
-		return p;
-	}
-	if (!size)
-		return ZERO_SIZE_PTR;
-	if (size > GOSPAN_MAX_SIZE) {
-		report(GOSPAN_ERR_BAD_SIZE, NULL, NULL, NULL, size, _RET_IP_);
-		return NULL;
-	}
-	p = gospan_mheap_alloc_large(&gospan_heap, size, gfp);
-	if (p && trace_gospan_alloc_enabled())
-		trace_gospan_alloc(p, size, ALIGN(size, GOSPAN_PAGE_SIZE), 0, NULL, _RET_IP_);
-	return p;
+	if (unlikely(!size || size > GOSPAN_MAX_SMALL_SIZE || (gfp & GOSPAN_GFP_REFUSED)))
+		return alloc_slow(size, gfp, _RET_IP_);
+	cls = gospan_alloc_class(size);
+	p = gospan_mcache_alloc_fast(cls);
+	if (unlikely(!p))
+		return alloc_slow(size, gfp, _RET_IP_);
+	return alloc_done(p, cls, size, gfp, _RET_IP_);
 }
 EXPORT_SYMBOL_NS_GPL(gospan_alloc, GOSPAN);
 
@@ -332,8 +367,15 @@ static void credit_owner(unsigned int spc)
 		this_cpu_inc(owner->counts->frees);
 }
 
+/* The tracepoint of a fast free, out of line. */
+static noinline void trace_free(const void *p, unsigned int spc, struct gospan_cache *cache,
+				unsigned long caller)
+{
+	trace_gospan_free(p, spc, cache ? cache->name : NULL, caller);
+}
+
 /* Free p, which cache (if any) must own; report and refuse bad input. */
-static bool free_checked(struct gospan_cache *cache, const void *p,
+static noinline bool free_checked(struct gospan_cache *cache, const void *p,
 			 unsigned long caller)
 {
 	enum gospan_free_error err;
@@ -416,7 +458,7 @@ void gospan_free(const void *ptr)
 				credit_owner(spc);
 			gospan_mcache_unlock(mc);
 			if (trace_gospan_free_enabled())
-				trace_gospan_free(ptr, spc, NULL, _RET_IP_);
+				trace_free(ptr, spc, NULL, _RET_IP_);
 			return;
 		}
 		gospan_mcache_unlock(mc);
@@ -581,6 +623,8 @@ struct gospan_cache *gospan_cache_create(const char *name, unsigned int size,
 		c->spanclass = shared_class(elemsize, align);
 	if (!c->spanclass)
 		err = private_class(c, elemsize);
+	/* Tiny objects never use a window: class 0 has none. */
+	c->fastclass = c->spanclass == GOSPAN_TINY_SPANCLASS ? 0 : c->spanclass;
 	if (!err)
 		list_add_tail(&c->list, &gospan_caches);
 	mutex_unlock(&gospan_caches_mutex);
@@ -599,15 +643,24 @@ fail:
 }
 EXPORT_SYMBOL_NS_GPL(gospan_cache_create, GOSPAN);
 
-/* What every object of a cache gets before it is handed out. */
-static __always_inline void cache_alloc_done(struct gospan_cache *cache, void *p,
-					     gfp_t gfp, unsigned long caller)
+/* The hooks and the tracepoint of cache_alloc_done(), when one is on. */
+static noinline void *cache_alloc_hooked(struct gospan_cache *cache, void *p, gfp_t gfp,
+					 unsigned long caller)
 {
 	gospan_alloc_hook(p, cache->size, cache->size, gfp, cache->spanclass);
-	if (trace_gospan_alloc_enabled())
-		trace_gospan_alloc(p, cache->size, cache->spanclass == GOSPAN_TINY_SPANCLASS ?
-				   cache->size : gospan_spanclass_size[cache->spanclass],
-				   cache->spanclass, cache->name, caller);
+	trace_gospan_alloc(p, cache->size, cache->spanclass == GOSPAN_TINY_SPANCLASS ?
+			   cache->size : gospan_spanclass_size[cache->spanclass],
+			   cache->spanclass, cache->name, caller);
+	return p;
+}
+
+/* What every object of a cache gets before it is handed out. */
+static __always_inline void *cache_alloc_done(struct gospan_cache *cache, void *p,
+					      gfp_t gfp, unsigned long caller)
+{
+	if (unlikely(gospan_alloc_hooks_on(gfp) || trace_gospan_alloc_enabled()))
+		return cache_alloc_hooked(cache, p, gfp, caller);
+	return p;
 }
 
 /* Flags a cache refuses: gospan.h's, and __GFP_ZERO with a constructor. */
@@ -618,6 +671,25 @@ static __always_inline bool cache_refuses(struct gospan_cache *cache, gfp_t gfp,
 		return false;
 	report(GOSPAN_ERR_BAD_FLAGS, cache, NULL, NULL, (__force unsigned long)gfp, caller);
 	return true;
+}
+
+/* gospan_cache_alloc() when the window is empty, refusals and tiny objects. */
+static noinline void *cache_alloc_slow(struct gospan_cache *cache, gfp_t gfp,
+				       unsigned long caller)
+{
+	void *p;
+
+	if (unlikely(cache_refuses(cache, gfp, caller)))
+		return NULL;
+	if (cache->spanclass == GOSPAN_TINY_SPANCLASS)
+		p = gospan_mcache_alloc_tiny(cache->size, gfp);
+	else
+		p = gospan_mcache_alloc_slow(cache->spanclass, gfp);
+	if (unlikely(!p))
+		return NULL;
+	sample_req(cache->spanclass, cache->size);
+	this_cpu_inc(cache->counts->allocs);
+	return cache_alloc_done(cache, p, gfp, caller);
 }
 
 /**
@@ -636,17 +708,13 @@ void *gospan_cache_alloc(struct gospan_cache *cache, gfp_t gfp)
 	void *p;
 
 	might_alloc(gfp);
-	if (unlikely(cache_refuses(cache, gfp, _RET_IP_)))
-		return NULL;
-	if (unlikely(cache->spanclass == GOSPAN_TINY_SPANCLASS))
-		p = gospan_mcache_alloc_tiny(cache->size, gfp);
-	else
-		p = gospan_mcache_alloc(cache->spanclass, gfp);
+	if (unlikely(gfp & cache->refused))
+		return cache_alloc_slow(cache, gfp, _RET_IP_);
+	p = gospan_mcache_alloc_fast(cache->fastclass);
 	if (unlikely(!p))
-		return NULL;
+		return cache_alloc_slow(cache, gfp, _RET_IP_);
 	this_cpu_inc(cache->counts->allocs);
-	cache_alloc_done(cache, p, gfp, _RET_IP_);
-	return p;
+	return cache_alloc_done(cache, p, gfp, _RET_IP_);
 }
 EXPORT_SYMBOL_NS_GPL(gospan_cache_alloc, GOSPAN);
 
@@ -654,10 +722,10 @@ EXPORT_SYMBOL_NS_GPL(gospan_cache_alloc, GOSPAN);
 static __always_inline void cache_free(struct gospan_cache *cache, void *obj,
 				       unsigned long caller)
 {
-	if (likely(gospan_mcache_free_fast(cache->spanclass, obj))) {
+	if (likely(gospan_mcache_free_fast(cache->fastclass, obj))) {
 		this_cpu_inc(cache->counts->frees);
 		if (trace_gospan_free_enabled())
-			trace_gospan_free(obj, cache->spanclass, cache->name, caller);
+			trace_free(obj, cache->spanclass, cache, caller);
 		return;
 	}
 	free_checked(cache, obj, caller);
@@ -730,17 +798,39 @@ EXPORT_SYMBOL_NS_GPL(gospan_cache_alloc_bulk, GOSPAN);
  * gospan_cache_free_bulk() - free several objects of a cache
  * @cache: the cache
  * @nr: how many
- * @objs: the objects
+ * @objs: the objects (NULLs are skipped)
+ *
+ * Objects of the span this CPU allocates from are freed under one lock of
+ * its mcache, in place; each other one through the checked slow path.
  *
  * Context: Any context; never sleeps.
  */
 void gospan_cache_free_bulk(struct gospan_cache *cache, size_t nr, void **objs)
 {
-	size_t i;
+	struct gospan_mcache *mc;
+	size_t i = 0, done, k, freed;
 
-	for (i = 0; i < nr; i++)
-		if (objs[i])
-			cache_free(cache, objs[i], _RET_IP_);
+	while (i < nr) {
+		done = i;
+		freed = 0;
+		if (likely(gospan_mcache_trylock(&mc))) {
+			for (; i < nr; i++) {
+				if (!objs[i])
+					continue;
+				if (!__gospan_mcache_free_fast(mc, cache->fastclass, objs[i]))
+					break;
+				freed++;
+			}
+			gospan_mcache_unlock(mc);
+			this_cpu_add(cache->counts->frees, freed);
+			if (trace_gospan_free_enabled())
+				for (k = done; k < i; k++)
+					if (objs[k])
+						trace_free(objs[k], cache->spanclass, cache, _RET_IP_);
+		}
+		if (i < nr)
+			free_checked(cache, objs[i++], _RET_IP_);
+	}
 }
 EXPORT_SYMBOL_NS_GPL(gospan_cache_free_bulk, GOSPAN);
 

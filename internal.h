@@ -44,6 +44,8 @@ struct gospan_cache_counts {
  * @spanclass: the span class its objects come from: a size class shared
  *	with gospan_alloc() and other caches, the tiny class, or a class of
  *	its own
+ * @fastclass: @spanclass, but 0 for tiny objects: the class whose window
+ *	the fast paths use (class 0 never has one)
  * @ctor: constructor, or NULL
  * @refused: GFP flags refused (gospan.h's, and __GFP_ZERO with @ctor)
  * @counts: per-CPU allocation and free counts
@@ -55,6 +57,7 @@ struct gospan_cache {
 	unsigned int size;
 	unsigned int align;
 	unsigned int spanclass;
+	unsigned int fastclass;
 	void (*ctor)(void *obj);
 	gfp_t refused;
 	struct gospan_cache_counts __percpu *counts;
@@ -107,6 +110,15 @@ static __always_inline void gospan_alloc_hook(void *p, size_t size, size_t req,
 	if (unlikely(want_init_on_alloc(gfp)) && !test_bit(spc, gospan_ctor_classes))
 		memset(p, 0, size);
 	kmemleak_alloc(p, req, 1, gfp);
+}
+
+/*
+ * Whether an allocation needs gospan_alloc_hook() at all: the fast paths
+ * call it out of line, so that with every hook off they stay leaf code.
+ */
+static __always_inline bool gospan_alloc_hooks_on(gfp_t gfp)
+{
+	return IS_ENABLED(CONFIG_DEBUG_KMEMLEAK) || want_init_on_alloc(gfp);
 }
 
 static __always_inline void gospan_free_hook(const void *p, size_t size, unsigned int spc)

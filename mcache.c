@@ -18,9 +18,11 @@
 #include "mstats.h"
 
 struct gospan_mcache __percpu *gospan_mcaches;
+DEFINE_PER_CPU(struct gospan_mcache_local, gospan_mcache_local);
 
-/* What a window's remote word points at when there is no span. */
-static unsigned long no_remote;
+/* What a window's remote word points at when there is no span (mcache.h). */
+unsigned long gospan_no_remote;
+EXPORT_SYMBOL_NS_GPL(gospan_no_remote, GOSPAN_INTERNAL);
 
 /**
  * gospan_mcache_of() - a CPU's mcache, for tests and statistics
@@ -35,13 +37,18 @@ struct gospan_mcache *gospan_mcache_of(unsigned int cpu)
 }
 EXPORT_SYMBOL_NS_GPL(gospan_mcache_of, GOSPAN_INTERNAL);
 
-/*
- * The slow paths' lock: gospan_mcache_trylock(), but on PREEMPT_RT with
- * migration rather than preemption off, so that the mcentral and heap
- * locks (sleeping spinlock_t there) may be taken under it. A task that
- * preempts the holder finds the mcache busy, like an interrupt elsewhere.
+/**
+ * gospan_mcache_lock_slow() - take this CPU's mcache in the slow paths
+ *
+ * gospan_mcache_trylock(), but on PREEMPT_RT with migration rather than
+ * preemption off, so that the mcentral and heap locks (sleeping spinlock_t
+ * there) may be taken under it. A task that preempts the holder finds the
+ * mcache busy, like an interrupt elsewhere.
+ *
+ * Context: Any context but NMI.
+ * Return: the mcache, locked; NULL if it is busy.
  */
-static struct gospan_mcache *lock_slow(void)
+struct gospan_mcache *gospan_mcache_lock_slow(void)
 {
 	struct gospan_mcache *mc;
 
@@ -49,41 +56,46 @@ static struct gospan_mcache *lock_slow(void)
 		return gospan_mcache_trylock(&mc) ? mc : NULL;
 	migrate_disable();
 	preempt_disable();	/* test and set, with no other task between */
-	mc = this_cpu_ptr(gospan_mcaches);
-	if (READ_ONCE(mc->busy)) {
+	if (this_cpu_read(gospan_mcache_local.busy)) {
 		preempt_enable();
 		migrate_enable();
 		return NULL;
 	}
-	WRITE_ONCE(mc->busy, 1);
+	this_cpu_write(gospan_mcache_local.busy, 1);
 	preempt_enable();
-	return mc;
+	return this_cpu_ptr(gospan_mcaches);
 }
+EXPORT_SYMBOL_NS_GPL(gospan_mcache_lock_slow, GOSPAN_INTERNAL);
 
-static void unlock_slow(struct gospan_mcache *mc)
+/**
+ * gospan_mcache_unlock_slow() - release what gospan_mcache_lock_slow() took
+ * @mc: the mcache
+ *
+ * Context: Any context but NMI.
+ */
+void gospan_mcache_unlock_slow(struct gospan_mcache *mc)
 {
 	if (!IS_ENABLED(CONFIG_PREEMPT_RT))
 		return gospan_mcache_unlock(mc);
 	barrier();
-	WRITE_ONCE(mc->busy, 0);
+	this_cpu_write(gospan_mcache_local.busy, 0);
 	migrate_enable();
 }
+EXPORT_SYMBOL_NS_GPL(gospan_mcache_unlock_slow, GOSPAN_INTERNAL);
 
 /* Point the window at word w of s, with the objects in avail. */
 static void set_window(struct gospan_mcache_class *rec, struct gospan_mspan *s,
 		       unsigned int w, unsigned long avail)
 {
-	unsigned int left = s->nelems - w * BITS_PER_LONG;
-
 	WRITE_ONCE(rec->seq, rec->seq + 1);
 	smp_wmb();	/* seq odd before the fields: gospan_span_free_remote() */
-	WRITE_ONCE(rec->span, s);
 	WRITE_ONCE(rec->word, w);
 	rec->base = s->base + (unsigned long)w * BITS_PER_LONG * s->elemsize;
 	/* Tiny blocks hold several objects: their frees never use the window. */
 	rec->wbytes = s->spanclass == GOSPAN_TINY_SPANCLASS ? 0 :
-		      min_t(unsigned int, left, BITS_PER_LONG) * s->elemsize;
-	rec->remote = &s->freed_bits[w];
+		      min_t(unsigned int, s->nelems - w * BITS_PER_LONG, BITS_PER_LONG) *
+		      s->elemsize;
+	WRITE_ONCE(rec->remote, &s->freed_bits[w]);
 	WRITE_ONCE(rec->window, avail);
 	smp_wmb();	/* the fields before seq even */
 	WRITE_ONCE(rec->seq, rec->seq + 1);
@@ -96,7 +108,7 @@ static void set_window(struct gospan_mcache_class *rec, struct gospan_mspan *s,
  */
 static bool refill_window(struct gospan_mcache_class *rec)
 {
-	struct gospan_mspan *s = rec->span;
+	struct gospan_mspan *s = gospan_mcache_span(rec);
 	unsigned int w, i, nw;
 	unsigned long avail;
 
@@ -122,28 +134,38 @@ static bool refill_window(struct gospan_mcache_class *rec)
 	return false;
 }
 
-/* Give the class's span back to its mcentral, window and all. */
-static void uncache(struct gospan_mcache_class *rec, unsigned int spc)
+/* Give back the window of the class's span, and return the span (or NULL). */
+static struct gospan_mspan *detach(struct gospan_mcache_class *rec)
 {
-	struct gospan_mspan *s = rec->span;
+	struct gospan_mspan *s = gospan_mcache_span(rec);
 	unsigned int w = rec->word;
 	unsigned long window;
 
 	if (!s)
-		return;
+		return NULL;
 	window = rec->window | gospan_span_fold_word(s, w, rec->window);
 	WRITE_ONCE(s->alloc_bits[w], s->alloc_bits[w] & ~window);
 	WRITE_ONCE(rec->seq, rec->seq + 1);
 	smp_wmb();	/* see set_window() */
-	WRITE_ONCE(rec->span, NULL);
+	WRITE_ONCE(rec->remote, &gospan_no_remote);
 	WRITE_ONCE(rec->window, 0);
 	rec->wbytes = 0;
+	rec->sbytes = 0;
+	rec->sbase = 0;
 	rec->base = 0;
-	rec->remote = &no_remote;
 	smp_wmb();	/* the fields before seq even */
 	WRITE_ONCE(rec->seq, rec->seq + 1);
 	WRITE_ONCE(s->cpu, -1);
-	gospan_mcentral_uncache_span(gospan_centrals[spc], s);
+	return s;
+}
+
+/* Give the class's span back to its mcentral, window and all. */
+static void uncache(struct gospan_mcache_class *rec, unsigned int spc)
+{
+	struct gospan_mspan *s = detach(rec);
+
+	if (s)
+		gospan_mcentral_uncache_span(gospan_centrals[spc], s);
 }
 
 /*
@@ -159,6 +181,9 @@ static void install(struct gospan_mcache_class *rec, struct gospan_mspan *s)
 
 	rec->elemsize = s->elemsize;
 	rec->divmul = s->divmul;
+	rec->sbase = s->base;
+	/* Tiny blocks hold several objects: their frees never take the fast path. */
+	rec->sbytes = s->spanclass == GOSPAN_TINY_SPANCLASS ? 0 : s->nelems * s->elemsize;
 	WRITE_ONCE(s->cpu, smp_processor_id());
 	for (w = 0; w < nw; w++) {
 		avail = gospan_span_claim_word(s, w);
@@ -193,13 +218,12 @@ static void *next_free(struct gospan_mcache **mcp, unsigned int spc, gfp_t gfp)
 	unsigned long w;
 
 	if (!refill_window(rec)) {
-		uncache(rec, spc);
-		s = gospan_mcentral_cache_span(c);
+		s = gospan_mcentral_cache_span(c, detach(rec));
 		if (!s) {
 			/* Growing may sleep: never with the mcache locked. */
-			unlock_slow(mc);
+			gospan_mcache_unlock_slow(mc);
 			s = gospan_mcentral_grow(c, gfp);
-			mc = lock_slow();
+			mc = gospan_mcache_lock_slow();
 			*mcp = mc;
 			if (!mc) {
 				if (!s)
@@ -224,7 +248,7 @@ static void *next_free(struct gospan_mcache **mcp, unsigned int spc, gfp_t gfp)
 }
 
 /**
- * gospan_mcache_alloc_slow() - gospan_mcache_alloc() when the window is empty
+ * gospan_mcache_alloc_slow() - allocate when the fast path cannot
  * @spanclass: the span class, with an mcentral
  * @gfp: allocation flags
  *
@@ -237,14 +261,14 @@ static void *next_free(struct gospan_mcache **mcp, unsigned int spc, gfp_t gfp)
  */
 void *gospan_mcache_alloc_slow(unsigned int spanclass, gfp_t gfp)
 {
-	struct gospan_mcache *mc = lock_slow();
+	struct gospan_mcache *mc = gospan_mcache_lock_slow();
 	void *p;
 
 	if (!mc)
 		return alloc_direct(spanclass, gfp);
 	p = next_free(&mc, spanclass, gfp);
 	if (mc)
-		unlock_slow(mc);
+		gospan_mcache_unlock_slow(mc);
 	return p;
 }
 
@@ -254,9 +278,12 @@ void *gospan_mcache_alloc_slow(unsigned int spanclass, gfp_t gfp)
  * @p: the object
  * @tracked: @p was registered with kmemleak
  *
- * For what gospan_mcache_free_fast() did not take: an object in this
- * CPU's window that it must report (a double free, an interior pointer),
- * or any other object, freed by setting its freed bit.
+ * For what gospan_mcache_free_fast() did not take. An object of the span
+ * this CPU allocates from is freed in place, with no atomic instruction:
+ * into the window if it is in the window's word, else by clearing its
+ * alloc bit (this CPU owns the span's alloc bits), which the next claim of
+ * its word finds. Bad pointers there are reported as the fast path would.
+ * Any other object is freed by setting its freed bit.
  *
  * Context: Any context but NMI.
  * Return: GOSPAN_FREE_OK, or why @p was refused (nothing is changed then).
@@ -265,32 +292,47 @@ enum gospan_free_error gospan_mcache_free(struct gospan_mspan *s, const void *p,
 					  bool tracked)
 {
 	struct gospan_mcache_class *rec;
+	unsigned long idx, w, bit, alloc;
 	enum gospan_free_error err;
 	struct gospan_mcache *mc;
-	unsigned long off, idx;
+	bool in_window;
 
-	mc = lock_slow();
+	/*
+	 * Held by another CPU, or by none: a freed bit. A stale look is
+	 * harmless: only this CPU makes the span its own, and a freed bit is
+	 * right for any span.
+	 */
+	if (READ_ONCE(s->cpu) != raw_smp_processor_id())
+		return gospan_span_free_remote(s, p, tracked);
+	mc = gospan_mcache_lock_slow();
 	if (!mc)
 		return gospan_span_free_remote(s, p, tracked);
 	rec = &mc->cls[s->spanclass];
-	off = (unsigned long)p - rec->base;
-	if (rec->span != s || off >= rec->wbytes) {
-		unlock_slow(mc);
+	if (gospan_mcache_span(rec) != s) {
+		gospan_mcache_unlock_slow(mc);
 		return gospan_span_free_remote(s, p, tracked);
 	}
-	idx = (off * rec->divmul) >> 32;
-	if (idx * rec->elemsize != off) {
+	idx = gospan_span_obj_index(s, p);
+	w = BIT_WORD(idx);
+	bit = BIT_MASK(idx);
+	alloc = s->alloc_bits[w];
+	in_window = w == rec->word;
+	if (idx >= s->nelems || s->base + idx * s->elemsize != (unsigned long)p) {
 		err = GOSPAN_FREE_INTERIOR;
-	} else if ((rec->window | READ_ONCE(*rec->remote)) & BIT(idx)) {
+	} else if ((READ_ONCE(s->freed_bits[w]) & bit) ||
+		   (in_window ? rec->window & bit : !(alloc & bit))) {
 		err = GOSPAN_FREE_NOT_ALLOCATED;
 	} else {
 		if (tracked)
-			gospan_free_hook(p, rec->elemsize, s->spanclass);
-		WRITE_ONCE(rec->window, rec->window | BIT(idx));
+			gospan_free_hook(p, s->elemsize, s->spanclass);
+		if (in_window)
+			WRITE_ONCE(rec->window, rec->window | bit);
+		else
+			WRITE_ONCE(s->alloc_bits[w], alloc & ~bit);
 		rec->nfree++;
 		err = GOSPAN_FREE_OK;
 	}
-	unlock_slow(mc);
+	gospan_mcache_unlock_slow(mc);
 	return err;
 }
 
@@ -317,7 +359,7 @@ unsigned int gospan_mcache_alloc_batch(unsigned int spanclass, void **objs,
 	unsigned int i = 0;
 	unsigned long w;
 
-	mc = lock_slow();
+	mc = gospan_mcache_lock_slow();
 	if (!mc)
 		goto direct;
 	while (i < n) {
@@ -346,7 +388,7 @@ unsigned int gospan_mcache_alloc_batch(unsigned int spanclass, void **objs,
 			break;
 		i++;
 	}
-	unlock_slow(mc);
+	gospan_mcache_unlock_slow(mc);
 	return i;
 direct:
 	for (; i < n; i++) {
@@ -366,7 +408,7 @@ static atomic_t *tiny_state_of(struct gospan_mspan *s, unsigned long block)
 #define TINY_HELD	BIT(GOSPAN_TINY_SIZE)
 
 /* Drop the mcache's hold on its tiny block; free the block if it is empty. */
-static void tiny_retire(struct gospan_mcache *mc)
+static void tiny_retire(struct gospan_mcache_local *mc)
 {
 	struct gospan_mspan *s;
 
@@ -396,12 +438,13 @@ static void tiny_retire(struct gospan_mcache *mc)
  */
 void *gospan_mcache_alloc_tiny(size_t size, gfp_t gfp)
 {
+	struct gospan_mcache_local *lc;
 	struct gospan_mcache *mc;
 	unsigned long block;
 	unsigned int off;
 	void *p = NULL;
 
-	mc = lock_slow();
+	mc = gospan_mcache_lock_slow();
 	if (!mc) {
 		p = alloc_direct(GOSPAN_TINY_SPANCLASS, gfp);
 		if (p) {
@@ -410,19 +453,20 @@ void *gospan_mcache_alloc_tiny(size_t size, gfp_t gfp)
 		}
 		return p;
 	}
-	off = mc->tinyoffset;
+	lc = this_cpu_ptr(&gospan_mcache_local);
+	off = lc->tinyoffset;
 	if (!(size & 7))
 		off = ALIGN(off, 8);
 	else if (!(size & 3))
 		off = ALIGN(off, 4);
 	else if (!(size & 1))
 		off = ALIGN(off, 2);
-	if (mc->tiny && off + size <= GOSPAN_TINY_SIZE) {
-		struct gospan_mspan *s = gospan_span_of((void *)mc->tiny);
+	if (lc->tiny && off + size <= GOSPAN_TINY_SIZE) {
+		struct gospan_mspan *s = gospan_span_of((void *)lc->tiny);
 
-		atomic_or(BIT(off), tiny_state_of(s, mc->tiny));
-		p = (void *)(mc->tiny + off);
-		mc->tinyoffset = off + size;
+		atomic_or(BIT(off), tiny_state_of(s, lc->tiny));
+		p = (void *)(lc->tiny + off);
+		lc->tinyoffset = off + size;
 		goto out;
 	}
 	p = next_free(&mc, GOSPAN_TINY_SPANCLASS, gfp);
@@ -433,22 +477,23 @@ void *gospan_mcache_alloc_tiny(size_t size, gfp_t gfp)
 		}
 		return p;
 	}
+	lc = this_cpu_ptr(&gospan_mcache_local);	/* maybe another CPU now */
 	if (!p)
 		goto out;
 	block = (unsigned long)p;
 	/* Keep whichever block has more room left, as Go does. */
-	if (!mc->tiny || size < mc->tinyoffset) {
-		tiny_retire(mc);
+	if (!lc->tiny || size < lc->tinyoffset) {
+		tiny_retire(lc);
 		atomic_set(tiny_state_of(gospan_span_of(p), block), TINY_HELD | BIT(0));
-		mc->tiny = block;
-		mc->tinyoffset = size;
+		lc->tiny = block;
+		lc->tinyoffset = size;
 	} else {
 		atomic_set(tiny_state_of(gospan_span_of(p), block), BIT(0));
 	}
 out:
 	if (p)
 		this_cpu_inc(gospan_mstats->tiny_allocs);
-	unlock_slow(mc);
+	gospan_mcache_unlock_slow(mc);
 	return p;
 }
 
@@ -481,13 +526,14 @@ enum gospan_free_error gospan_free_tiny(struct gospan_mspan *s, const void *p)
 	return GOSPAN_FREE_OK;
 }
 
-/* Give the spans of one span class (or all) back to their mcentrals. */
-static void drain_mcache(struct gospan_mcache *mc, unsigned int spc)
+/* Give a CPU's spans of one span class (or all) back to their mcentrals. */
+static void drain_mcache(unsigned int cpu, unsigned int spc)
 {
+	struct gospan_mcache *mc = per_cpu_ptr(gospan_mcaches, cpu);
 	unsigned int i;
 
 	if (spc == GOSPAN_ALL_SPANCLASSES || spc == GOSPAN_TINY_SPANCLASS)
-		tiny_retire(mc);
+		tiny_retire(per_cpu_ptr(&gospan_mcache_local, cpu));
 	for (i = 1; i < GOSPAN_NUM_SPAN_CLASSES; i++)
 		if (spc == GOSPAN_ALL_SPANCLASSES || spc == i)
 			uncache(&mc->cls[i], i);
@@ -502,10 +548,10 @@ static void drain_work_fn(struct work_struct *work)
 	struct gospan_mcache *mc;
 
 	/* Busy only while a task it preempted holds it (PREEMPT_RT): wait. */
-	while (!(mc = lock_slow()))
+	while (!(mc = gospan_mcache_lock_slow()))
 		schedule_timeout_uninterruptible(1);
-	drain_mcache(mc, READ_ONCE(drain_class));
-	unlock_slow(mc);
+	drain_mcache(smp_processor_id(), READ_ONCE(drain_class));
+	gospan_mcache_unlock_slow(mc);
 }
 
 /**
@@ -540,7 +586,7 @@ EXPORT_SYMBOL_NS_GPL(gospan_mcache_drain_all, GOSPAN_INTERNAL);
 /* A CPU went offline: give back what its mcache held (it runs nothing now). */
 static int gospan_cpu_dead(unsigned int cpu)
 {
-	drain_mcache(per_cpu_ptr(gospan_mcaches, cpu), GOSPAN_ALL_SPANCLASSES);
+	drain_mcache(cpu, GOSPAN_ALL_SPANCLASSES);
 	return 0;
 }
 
@@ -562,7 +608,7 @@ int gospan_mcache_init(void)
 		return -ENOMEM;
 	for_each_possible_cpu(cpu)
 		for (spc = 0; spc < GOSPAN_NUM_SPAN_CLASSES; spc++)
-			per_cpu_ptr(gospan_mcaches, cpu)->cls[spc].remote = &no_remote;
+			per_cpu_ptr(gospan_mcaches, cpu)->cls[spc].remote = &gospan_no_remote;
 	ret = cpuhp_setup_state_nocalls(CPUHP_BP_PREPARE_DYN, "gospan:dead",
 					NULL, gospan_cpu_dead);
 	if (ret < 0) {
@@ -587,7 +633,7 @@ void gospan_mcache_exit(void)
 
 	cpuhp_remove_state_nocalls(cpuhp_state);
 	for_each_possible_cpu(cpu)
-		drain_mcache(per_cpu_ptr(gospan_mcaches, cpu), GOSPAN_ALL_SPANCLASSES);
+		drain_mcache(cpu, GOSPAN_ALL_SPANCLASSES);
 	free_percpu(gospan_mcaches);
 	gospan_mcaches = NULL;
 }

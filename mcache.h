@@ -24,57 +24,91 @@
  *	CPU's to hand out (Go's allocCache, unshifted, and written back to by
  *	this CPU's frees)
  * @base: the address of object @word * 64, the window's bit 0
- * @remote: &@span->freed_bits[@word]: frees from elsewhere into the window's
- *	word, folded in when it is not 0; a word that is always 0 when there
- *	is no span
- * @span: the span the class allocates from (Go's mcache.alloc), or NULL
+ * @remote: &span->freed_bits[@word]: frees from elsewhere into the window's
+ *	word, folded in when it is not 0; &gospan_no_remote, a word that is
+ *	always 0, when there is no span. It also names the span the class
+ *	allocates from (Go's mcache.alloc): gospan_mcache_span().
+ * @sbase: the span's base
  * @nmalloc: objects this CPU handed out from its windows (mstats.c)
- * @nfree: objects this CPU freed into its windows (mstats.c)
+ * @nfree: objects this CPU freed into its span (mstats.c)
  * @elemsize: object size
  * @divmul: the span class's ceil(2^32 / @elemsize)
  * @wbytes: bytes from @base that the window's objects cover; 0 when there
- *	is no span, so that no address is in the window
- * @word: the word of @span's bitmaps the window stands for
- * @seq: odd while @span, @word or @base change, so that another CPU can
+ *	is no span (and for tiny blocks), so that no address is in it
+ * @sbytes: bytes from @sbase that the span's objects cover; 0 likewise
+ * @word: the word of the span's bitmaps the window stands for
+ * @seq: odd while @remote, @word or @base change, so that another CPU can
  *	read them consistently (gospan_span_free_remote())
  *
  * Every field belongs to the CPU, under its mcache lock (struct
- * gospan_mcache); other CPUs only read @span, @word, @window and @seq, and
- * the statistics.
+ * gospan_mcache_local); other CPUs only read @remote, @word, @window and
+ * @seq, and the statistics. The fields the fast paths use come first.
  */
 struct gospan_mcache_class {
 	unsigned long window;
 	unsigned long base;
 	unsigned long *remote;
-	struct gospan_mspan *span;
-	unsigned long nmalloc;
-	unsigned long nfree;
 	unsigned int elemsize;
 	u32 divmul;
 	unsigned int wbytes;
+	unsigned int sbytes;
+	unsigned long sbase;
+	unsigned long nmalloc;
+	unsigned long nfree;
 	u16 word;
 	u16 seq;
-} __aligned(64);
+} __aligned(128);
+
+/* What a window's @remote points at when there is no span: always 0. */
+extern unsigned long gospan_no_remote;
 
 /**
- * struct gospan_mcache - one CPU's cache (Go's mcache)
+ * gospan_mcache_span() - the span a class of an mcache allocates from
+ * @rec: the class in the mcache
+ *
+ * Context: the mcache's lock held, or a racy look (gospan_span_free_remote()).
+ * Return: the span, or NULL.
+ */
+static inline struct gospan_mspan *gospan_mcache_span(const struct gospan_mcache_class *rec)
+{
+	unsigned long *remote = READ_ONCE(rec->remote);
+
+	if (remote == &gospan_no_remote)
+		return NULL;
+	return container_of(remote - READ_ONCE(rec->word), struct gospan_mspan, freed_bits[0]);
+}
+
+/**
+ * struct gospan_mcache_local - the rest of one CPU's mcache
  * @busy: the mcache lock. Set while a context of the CPU uses the mcache,
  *	with preemption off (or migration off, in the slow path on
  *	PREEMPT_RT): an interrupt, or on PREEMPT_RT a task, that finds it set
  *	does not wait but allocates from the mcentral directly and frees as a
  *	remote CPU does. The kernel's local_trylock(), which 6.1 and 6.12
- *	lack. Protects every field, and the allocation state of the spans held.
+ *	lack. Protects every field of the CPU's mcache, and the allocation
+ *	state of the spans it holds.
  * @tiny: the current tiny block (Go's tiny), 0 if none
  * @tinyoffset: the next free byte in it
- * @cls: per span class
  *
- * The cache never holds @busy across a sleeping allocation: a refill that
- * has to grow the heap drops it and takes it again, maybe on another CPU.
+ * A static per-CPU variable, so that the fast paths test and set @busy
+ * with one %gs-relative instruction each. The cache never holds @busy
+ * across a sleeping allocation: a refill that has to grow the heap drops
+ * it and takes it again, maybe on another CPU.
  */
-struct gospan_mcache {
+struct gospan_mcache_local {
 	u8 busy;
 	unsigned int tinyoffset;
 	unsigned long tiny;
+};
+
+DECLARE_PER_CPU(struct gospan_mcache_local, gospan_mcache_local);
+
+/**
+ * struct gospan_mcache - one CPU's cache (Go's mcache): its span classes
+ * @cls: per span class, a cache line pair each (32 KiB in all, the most
+ *	alloc_percpu() gives; struct gospan_mcache_local has the rest)
+ */
+struct gospan_mcache {
 	struct gospan_mcache_class cls[GOSPAN_NUM_SPAN_CLASSES];
 };
 
@@ -83,12 +117,11 @@ extern struct gospan_mcache __percpu *gospan_mcaches;
 
 /**
  * gospan_mcache_trylock() - take this CPU's mcache, if no one has it
+ * @mcp: set to this CPU's mcache
  *
  * The fast paths' lock: preemption off, then the busy flag, which only
  * this CPU reads and writes (an interrupt that sees it clear runs to
  * completion before the interrupted code goes on). Never spins.
- *
- * @mcp: set to this CPU's mcache
  *
  * Context: Any context but NMI.
  * Return: true with the mcache locked; false (preemption as before) if it
@@ -96,17 +129,14 @@ extern struct gospan_mcache __percpu *gospan_mcaches;
  */
 static __always_inline bool gospan_mcache_trylock(struct gospan_mcache **mcp)
 {
-	struct gospan_mcache *mc;
-
 	preempt_disable();
-	mc = this_cpu_ptr(gospan_mcaches);
-	if (unlikely(READ_ONCE(mc->busy))) {
+	if (unlikely(this_cpu_read(gospan_mcache_local.busy))) {
 		preempt_enable();
 		return false;
 	}
-	WRITE_ONCE(mc->busy, 1);
+	this_cpu_write(gospan_mcache_local.busy, 1);
 	barrier();
-	*mcp = mc;
+	*mcp = this_cpu_ptr(gospan_mcaches);
 	return true;
 }
 
@@ -114,63 +144,65 @@ static __always_inline bool gospan_mcache_trylock(struct gospan_mcache **mcp)
 static __always_inline void gospan_mcache_unlock(struct gospan_mcache *mc)
 {
 	barrier();
-	WRITE_ONCE(mc->busy, 0);
+	this_cpu_write(gospan_mcache_local.busy, 0);
 	preempt_enable();
 }
 
+struct gospan_mcache *gospan_mcache_lock_slow(void);
+void gospan_mcache_unlock_slow(struct gospan_mcache *mc);
 void *gospan_mcache_alloc_slow(unsigned int spanclass, gfp_t gfp);
 
 /**
- * gospan_mcache_alloc() - allocate one object of a span class
- * @spanclass: the span class, with an mcentral; 0 for the tiny allocator
- *	(whose window is always empty: its objects take the slow path)
- * @gfp: allocation flags; a refill that must grow the heap sleeps only if
- *	they allow it, and never with the mcache locked
+ * gospan_mcache_alloc_fast() - allocate one object from this CPU's window
+ * @spanclass: the span class; 0 (no window, ever) sends every request to
+ *	the slow path, which the tiny allocator uses
  *
  * The fast path, inlined into its callers: find-first-set in this CPU's
- * window for the class, clear the bit, count it; anything else is
- * gospan_mcache_alloc_slow(). A window whose word has frees from other
- * CPUs waiting goes to the slow path, which folds them in first (that is
- * also what keeps a double free that raced into the window from being
- * handed out). The object is not zeroed.
+ * window for the class, clear the bit, count it. Anything else is the
+ * caller's slow path (gospan_mcache_alloc_slow()), which the caller calls
+ * itself, so that this path needs no registers saved. A window whose word
+ * has frees from other CPUs waiting goes to the slow path, which folds
+ * them in first (that is also what keeps a double free that raced into
+ * the window from being handed out). The object is not zeroed.
  *
- * Context: Any context that @gfp allows, but NMI.
- * Return: the object, or NULL when memory ran out.
+ * Context: Any context but NMI.
+ * Return: the object, or NULL if the slow path must run.
  */
-static __always_inline void *gospan_mcache_alloc(unsigned int spanclass, gfp_t gfp)
+static __always_inline void *gospan_mcache_alloc_fast(unsigned int spanclass)
 {
 	struct gospan_mcache_class *rec;
 	struct gospan_mcache *mc;
 	unsigned long w;
-	void *p;
+	void *p = NULL;
 
 	if (unlikely(!gospan_mcache_trylock(&mc)))
-		return gospan_mcache_alloc_slow(spanclass, gfp);
+		return NULL;
 	rec = &mc->cls[spanclass];
 	w = rec->window;
-	if (unlikely(!w || READ_ONCE(*rec->remote))) {
-		gospan_mcache_unlock(mc);
-		return gospan_mcache_alloc_slow(spanclass, gfp);
+	if (likely(w && !READ_ONCE(*rec->remote))) {
+		rec->window = w & (w - 1);
+		rec->nmalloc++;
+		p = (void *)(rec->base + __ffs(w) * rec->elemsize);
 	}
-	rec->window = w & (w - 1);
-	rec->nmalloc++;
-	p = (void *)(rec->base + __ffs(w) * rec->elemsize);
 	gospan_mcache_unlock(mc);
 	return p;
 }
 
 /**
- * __gospan_mcache_free_fast() - free an object into this CPU's window
+ * __gospan_mcache_free_fast() - free an object of this CPU's span in place
  * @mc: this CPU's mcache, locked by the caller
  * @spanclass: the object's span class (maybe a stale guess: a pointer that
- *	is not in the class's window is simply not taken)
+ *	is not in the class's span is simply not taken)
  * @p: the object
  *
- * The free fast path, inlined: if @p is in this CPU's window for the
- * class, is an object's start, and is neither free in the window nor freed
- * elsewhere already, its bit is set again: reusable at once, with no lock,
- * no atomic instruction and no span lookup. The free hook runs first.
- * Tiny blocks are never in a window's range (set_window() in mcache.c).
+ * The free fast path, inlined: if @p is an object of the span this CPU
+ * allocates from, and is neither free already nor freed elsewhere, it is
+ * free again at once, with no lock, no atomic instruction and no span
+ * lookup: in the window's word its bit goes back into the window, in any
+ * other word its alloc bit is cleared (this CPU owns them), for the next
+ * claim of that word. kmemleak hears of it first; with init_on_free on,
+ * the slow path frees it (and zeroes it). Tiny blocks are never taken
+ * (their @sbytes is 0).
  *
  * Context: Any context but NMI; @mc locked.
  * Return: true if it freed @p; false if the caller must take the slow
@@ -180,16 +212,38 @@ static __always_inline bool __gospan_mcache_free_fast(struct gospan_mcache *mc,
 						      unsigned int spanclass, const void *p)
 {
 	struct gospan_mcache_class *rec = &mc->cls[spanclass];
-	unsigned long off = (unsigned long)p - rec->base, idx;
+	unsigned long off = (unsigned long)p - rec->base, idx, bit, w, alloc;
+	struct gospan_mspan *s;
 
-	if (unlikely(off >= rec->wbytes))
+	/* init_on_free zeroes in the slow path, out of line. */
+	if (unlikely(want_init_on_free()))
+		return false;
+	if (likely(off < rec->wbytes)) {
+		/* In the window's word: its bit goes back into the window. */
+		idx = (off * rec->divmul) >> 32;
+		if (unlikely(idx * rec->elemsize != off ||
+			     ((rec->window | READ_ONCE(*rec->remote)) & BIT(idx))))
+			return false;
+		kmemleak_free(p);
+		rec->window |= BIT(idx);
+		rec->nfree++;
+		return true;
+	}
+	/* Another word of the span: clear its alloc bit (this CPU owns them). */
+	off = (unsigned long)p - rec->sbase;
+	if (unlikely(off >= rec->sbytes))
 		return false;
 	idx = (off * rec->divmul) >> 32;
-	if (unlikely(idx * rec->elemsize != off ||
-		     ((rec->window | READ_ONCE(*rec->remote)) & BIT(idx))))
+	if (unlikely(idx * rec->elemsize != off))
 		return false;
-	gospan_free_hook(p, rec->elemsize, spanclass);
-	rec->window |= BIT(idx);
+	w = BIT_WORD(idx);
+	bit = BIT_MASK(idx);
+	s = container_of(rec->remote - rec->word, struct gospan_mspan, freed_bits[0]);
+	alloc = s->alloc_bits[w];
+	if (unlikely(!(alloc & bit) || (READ_ONCE(s->freed_bits[w]) & bit)))
+		return false;
+	kmemleak_free(p);
+	WRITE_ONCE(s->alloc_bits[w], alloc & ~bit);
 	rec->nfree++;
 	return true;
 }

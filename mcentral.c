@@ -182,27 +182,54 @@ static struct gospan_mspan *take_locked(struct gospan_mcentral *c)
 	return s;
 }
 
-/**
- * gospan_mcentral_cache_span() - a span with a free object, for an mcache
- * @c: the mcentral
- *
- * Go's cacheSpan, without the grow (take_locked() says in which order).
- *
- * Context: Any context; takes the mcentral lock.
- * Return: the span, swept and now held by the caller's mcache, or NULL.
+static bool place_checked(struct gospan_mcentral *c, struct gospan_mspan *s,
+			  bool unswept);
+
+/*
+ * Go's uncacheSpan, under the lock: the span is swept, and goes on the
+ * list its state calls for; one with no object left is kept empty or given
+ * up. Return: true if the caller gives it back to the heap once the lock
+ * is dropped.
  */
-struct gospan_mspan *gospan_mcentral_cache_span(struct gospan_mcentral *c)
+static bool uncache_locked(struct gospan_mcentral *c, struct gospan_mspan *s)
+{
+	trace_gospan_uncache_span(s);
+	if (sweep_empty(c, s))
+		return retire_locked(c, s, true);
+	/* A free that saw the span cached did not move it: place_checked(). */
+	return place_checked(c, s, false);
+}
+
+/**
+ * gospan_mcentral_cache_span() - swap an mcache's span for one with room
+ * @c: the mcentral
+ * @old: the span the caller's mcache gives back (its window given back),
+ *	or NULL
+ *
+ * Go's uncacheSpan of @old, then cacheSpan without the grow (take_locked()
+ * says in which order), under one hold of the lock.
+ *
+ * Context: Any context; takes the mcentral lock (and the heap lock).
+ * Return: a span, swept and now held by the caller's mcache, or NULL.
+ */
+struct gospan_mspan *gospan_mcentral_cache_span(struct gospan_mcentral *c,
+						struct gospan_mspan *old)
 {
 	struct gospan_mspan *s;
 	unsigned long flags;
+	bool release = false;
 
 	spin_lock_irqsave(&c->lock, flags);
+	if (old)
+		release = uncache_locked(c, old);
 	s = take_locked(c);
 	if (s) {
 		s->sweepgen = c->sweepgen + 3;
 		trace_gospan_cache_span(s);
 	}
 	spin_unlock_irqrestore(&c->lock, flags);
+	if (release)
+		gospan_mheap_free_span_rcu(&gospan_heap, old);
 	return s;
 }
 
@@ -323,12 +350,8 @@ void gospan_mcentral_uncache_span(struct gospan_mcentral *c, struct gospan_mspan
 	bool release;
 	unsigned long flags;
 
-	trace_gospan_uncache_span(s);
 	spin_lock_irqsave(&c->lock, flags);
-	if (sweep_empty(c, s))
-		release = retire_locked(c, s, true);
-	else	/* A free that saw the span cached did not move it: place_checked(). */
-		release = place_checked(c, s, false);
+	release = uncache_locked(c, s);
 	spin_unlock_irqrestore(&c->lock, flags);
 	if (release)
 		gospan_mheap_free_span_rcu(&gospan_heap, s);

@@ -85,7 +85,8 @@ extern struct gospan_mcentral *gospan_centrals[GOSPAN_NUM_SPAN_CLASSES];
 
 int gospan_mcentral_init(struct gospan_mcentral *c, unsigned int spanclass,
 			 unsigned int elemsize, void (*ctor)(void *obj));
-struct gospan_mspan *gospan_mcentral_cache_span(struct gospan_mcentral *c);
+struct gospan_mspan *gospan_mcentral_cache_span(struct gospan_mcentral *c,
+						struct gospan_mspan *old);
 struct gospan_mspan *gospan_mcentral_grow(struct gospan_mcentral *c, gfp_t gfp);
 void gospan_mcentral_uncache_span(struct gospan_mcentral *c, struct gospan_mspan *s);
 void gospan_mcentral_note_free(struct gospan_mcentral *c, struct gospan_mspan *s);

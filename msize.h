@@ -49,16 +49,23 @@ static inline unsigned int gospan_size_to_class(size_t size)
  * class that holds @size and whose size that power of two divides: mostly
  * gospan_size_to_class(), and a larger class for sizes such as 2560 B
  * (class 2688 B holds only 128-byte alignment; 3072 B gives 1 KiB). The
- * 32 KiB class ends every search.
+ * 32 KiB class ends every search. Up to 1 KiB the first class always
+ * keeps the promise (every class size there that serves a multiple of 2^k
+ * is one too; the KUnit case kmalloc_alignment checks every size), so the
+ * fast path skips the search.
  *
  * Context: Any context.
  * Return: the class.
  */
 static inline unsigned int gospan_alloc_class(size_t size)
 {
-	unsigned int cls = gospan_size_to_class(size);
-	size_t align = size & -size;
+	unsigned int cls;
+	size_t align;
 
+	if (likely(size <= GOSPAN_SMALL_SIZE_MAX - GOSPAN_SMALL_SIZE_DIV))
+		return gospan_size_to_class8[DIV_ROUND_UP(size, GOSPAN_SMALL_SIZE_DIV)];
+	cls = gospan_size_to_class(size);
+	align = size & -size;
 	while (unlikely(gospan_class_to_size[cls] & (align - 1)))
 		cls++;
 	return cls;

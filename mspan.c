@@ -131,7 +131,8 @@ static bool free_in_window(struct gospan_mspan *s, unsigned int idx)
 	if (seq & 1)
 		return false;
 	smp_rmb();	/* pairs with the smp_wmb()s of set_window() in mcache.c */
-	hit = READ_ONCE(rec->span) == s && READ_ONCE(rec->word) == BIT_WORD(idx) &&
+	/* The window is over the object's word of s: @remote says both. */
+	hit = READ_ONCE(rec->remote) == &s->freed_bits[BIT_WORD(idx)] &&
 	      (READ_ONCE(rec->window) & BIT_MASK(idx));
 	smp_rmb();	/* the fields before seq again */
 	return hit && READ_ONCE(rec->seq) == seq;

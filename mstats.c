@@ -83,9 +83,9 @@ void gospan_mstats_exit(void)
 }
 
 /* One span class's counts over every CPU, frees read first (rule 2). */
-static void fold_class(unsigned int spc, u64 *mallocs, u64 *frees, u64 *req)
+static void fold_class(unsigned int spc, u64 *mallocs, u64 *frees, u64 *req, u64 *samples)
 {
-	u64 m = 0, f = 0, r = 0;
+	u64 m = 0, f = 0, r = 0, n = 0;
 	unsigned int cpu;
 
 	for_each_possible_cpu(cpu)
@@ -98,10 +98,12 @@ static void fold_class(unsigned int spc, u64 *mallocs, u64 *frees, u64 *req)
 		m += READ_ONCE(cs->mallocs) +
 		     READ_ONCE(per_cpu_ptr(gospan_mcaches, cpu)->cls[spc].nmalloc);
 		r += READ_ONCE(cs->req_bytes);
+		n += READ_ONCE(cs->req_samples);
 	}
 	*mallocs = m;
 	*frees = f;
 	*req = r;
+	*samples = n;
 }
 
 /**
@@ -117,7 +119,7 @@ static void fold_class(unsigned int spc, u64 *mallocs, u64 *frees, u64 *req)
 void gospan_read_memstats(struct gospan_memstats *stats)
 {
 	struct gospan_mheap *h = &gospan_heap;
-	u64 mallocs, frees, req, tiny = 0;
+	u64 mallocs, frees, req, samples, tiny = 0;
 	unsigned long flags;
 	unsigned int spc, cpu;
 
@@ -130,7 +132,7 @@ void gospan_read_memstats(struct gospan_memstats *stats)
 
 		if (!size)
 			continue;
-		fold_class(spc, &mallocs, &frees, &req);
+		fold_class(spc, &mallocs, &frees, &req, &samples);
 		stats->mallocs += mallocs;
 		stats->frees += frees;
 		stats->alloc += (mallocs - frees) * size;
@@ -158,7 +160,8 @@ void gospan_read_memstats(struct gospan_memstats *stats)
 	stats->heap_alloc = stats->alloc;
 	stats->heap_idle = stats->heap_sys - stats->heap_inuse;
 	stats->heap_objects = stats->mallocs - stats->frees;
-	stats->mcache_inuse = (u64)num_possible_cpus() * sizeof(struct gospan_mcache);
+	stats->mcache_inuse = (u64)num_possible_cpus() *
+			      (sizeof(struct gospan_mcache) + sizeof(struct gospan_mcache_local));
 	stats->mcache_sys = stats->mcache_inuse;
 	stats->other_sys += atomic_long_read(&gospan_other_sys) +
 			    (u64)num_possible_cpus() * sizeof(struct gospan_mstats_cpu);
@@ -244,11 +247,11 @@ static void class_row(unsigned int spc, struct class_row *r)
 	struct gospan_mspan *s;
 	unsigned long flags;
 	unsigned int cpu, i;
-	u64 req;
+	u64 req, samples;
 
 	memset(r, 0, sizeof(*r));
 	for_each_online_cpu(cpu)
-		r->cached += !!READ_ONCE(gospan_mcache_of(cpu)->cls[spc].span);
+		r->cached += READ_ONCE(gospan_mcache_of(cpu)->cls[spc].remote) != &gospan_no_remote;
 	spin_lock_irqsave(&c->lock, flags);
 	for (i = 0; i < 2; i++) {
 		list_for_each_entry(s, &c->partial[i], list)
@@ -258,7 +261,7 @@ static void class_row(unsigned int spc, struct class_row *r)
 	}
 	r->spans = c->nspans;
 	/* Under the mcentral lock no span of the class comes or goes (rule 3). */
-	fold_class(spc, &r->mallocs, &r->frees, &req);
+	fold_class(spc, &r->mallocs, &r->frees, &req, &samples);
 	spin_unlock_irqrestore(&c->lock, flags);
 	r->pages = r->spans * c->npages;
 	r->inuse = r->mallocs - r->frees;
@@ -266,8 +269,7 @@ static void class_row(unsigned int spc, struct class_row *r)
 	r->tail = (u64)r->spans * (((u64)c->npages << GOSPAN_PAGE_SHIFT) -
 				   (u64)c->nelems * c->elemsize);
 	/* The rounding of the live objects, estimated from all allocations. */
-	if (r->mallocs)
-		r->round = div64_u64((r->mallocs * c->elemsize - req) * r->inuse, r->mallocs);
+	r->round = samples ? div64_u64((samples * c->elemsize - req) * r->inuse, samples) : 0;
 }
 
 static void class_row_print(struct seq_file *m, const char *name, unsigned int size,
@@ -284,8 +286,9 @@ static void class_row_print(struct seq_file *m, const char *name, unsigned int s
  * cached: CPUs holding a span of it; partial/full: spans on its mcentral's
  * lists; inuse/free: objects; mallocs/frees: since load (Go's BySize);
  * tail: bytes lost at the ends of its spans; round: bytes lost rounding the
- * live objects up to the class size, estimated from the mean rounding of
- * every allocation of the class since load.
+ * live objects up to the class size, estimated from the mean rounding of a
+ * sample of the class's allocations: those that refilled a window (the
+ * fast path counts nothing but the object, mstats.h).
  */
 static int classes_show(struct seq_file *m, void *unused)
 {
@@ -343,18 +346,18 @@ static int cpus_show(struct seq_file *m, void *unused)
 			mallocs += READ_ONCE(st->class[spc].mallocs) +
 				   READ_ONCE(mc->cls[spc].nmalloc);
 		}
-		tiny = READ_ONCE(mc->tiny);
+		tiny = READ_ONCE(per_cpu(gospan_mcache_local, cpu).tiny);
 		seq_printf(m, "cpu %u: mallocs %lu frees %lu tiny_allocs %lu tiny_block %s",
 			   cpu, mallocs, frees, READ_ONCE(st->tiny_allocs),
 			   tiny ? "held" : "none");
 		if (tiny)
-			seq_printf(m, " (next byte %u of %u)", READ_ONCE(mc->tinyoffset),
+			seq_printf(m, " (next byte %u of %u)", READ_ONCE(per_cpu(gospan_mcache_local, cpu).tinyoffset),
 				   GOSPAN_TINY_SIZE);
 		seq_puts(m, "\n  spans:");
 		/* A racy look: the CPU may swap its spans meanwhile; RCU keeps them. */
 		rcu_read_lock();
 		for (spc = 1; spc < GOSPAN_NUM_SPAN_CLASSES; spc++) {
-			struct gospan_mspan *s = READ_ONCE(mc->cls[spc].span);
+			struct gospan_mspan *s = gospan_mcache_span(&mc->cls[spc]);
 
 			if (s)
 				seq_printf(m, " %u:%lu/%u", spc,

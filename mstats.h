@@ -21,7 +21,9 @@
  * @frees: objects freed on this CPU by setting their freed bit (any free
  *	that did not go into this CPU's window), less the double frees found
  *	when their span was folded
- * @req_bytes: bytes the callers of gospan_alloc() asked for
+ * @req_bytes: bytes asked for by a sample of the allocations: those that
+ *	took the slow path (the fast path counts one thing, the object)
+ * @req_samples: how many allocations @req_bytes adds up
  *
  * The common case is counted in the mcache (struct gospan_mcache_class's
  * nmalloc and nfree): one increment per operation.
@@ -30,6 +32,7 @@ struct gospan_class_stats {
 	unsigned long mallocs;
 	unsigned long frees;
 	unsigned long req_bytes;
+	unsigned long req_samples;
 };
 
 /**

@@ -625,10 +625,10 @@ static void cpu_offline_online(struct kunit *test)
 		KUNIT_ASSERT_NOT_NULL(test, objs[i]);
 		fill(objs[i], 500);
 	}
-	KUNIT_EXPECT_NOT_NULL(test, READ_ONCE(mc->cls[cls].span));
+	KUNIT_EXPECT_NOT_NULL(test, gospan_mcache_span(&mc->cls[cls]));
 	KUNIT_ASSERT_EQ(test, set_cpus_allowed_ptr(current, cpumask_of(0)), 0);
 	KUNIT_ASSERT_EQ(test, remove_cpu(cpu), 0);
-	KUNIT_EXPECT_NULL(test, READ_ONCE(mc->cls[cls].span));
+	KUNIT_EXPECT_NULL(test, gospan_mcache_span(&mc->cls[cls]));
 	for (i = 0; i < ARRAY_SIZE(objs); i++) {
 		KUNIT_EXPECT_TRUE(test, filled(objs[i], 500));
 		gospan_free(objs[i]);

@@ -138,7 +138,7 @@ static void double_free_remote_then_local(struct kunit *test)
 	KUNIT_ASSERT_NOT_NULL(test, p);
 	KUNIT_ASSERT_NOT_NULL(test, q);
 	gospan_mcache_drain_all(c->spanclass);
-	KUNIT_EXPECT_NULL(test, gospan_mcache_of(0)->cls[c->spanclass].span);
+	KUNIT_EXPECT_NULL(test, gospan_mcache_span(&gospan_mcache_of(0)->cls[c->spanclass]));
 	gospan_cache_free(c, p);
 	gospan_cache_free(c, p);
 	gospan_expect_reports(test, 3);
@@ -296,6 +296,62 @@ static void irq_inside_fast_path(struct kunit *test)
 	KUNIT_EXPECT_GE(test, atomic_read(&h->fired), 50);
 	KUNIT_EXPECT_EQ(test, atomic_read(&h->bad), 0);
 	gospan_cache_destroy(h->cache);
+}
+
+/*
+ * What an interrupt that arrives inside the fast path does, deterministic:
+ * with this CPU's mcache held, allocations come from the mcentral and
+ * frees set freed bits, double frees are still caught, and nothing is
+ * handed out twice.
+ */
+static void busy_mcache_goes_direct(struct kunit *test)
+{
+	struct gospan_cache *c = gospan_cache_create("busy", 64, 0, 0, NULL);
+	const unsigned int n = 100;
+	void **objs = kunit_kcalloc(test, n + 1, sizeof(void *), GFP_KERNEL);
+	void **sorted = kunit_kcalloc(test, n, sizeof(void *), GFP_KERNEL);
+	unsigned long before = 0, after = 0;
+	struct gospan_mcache *mc;
+	unsigned int i, cpu;
+
+	KUNIT_ASSERT_NOT_NULL(test, c);
+	KUNIT_ASSERT_NOT_NULL(test, objs);
+	KUNIT_ASSERT_NOT_NULL(test, sorted);
+	pin(test, 0);
+	objs[n] = gospan_cache_alloc(c, GFP_KERNEL);	/* CPU 0 holds a span now */
+	KUNIT_ASSERT_NOT_NULL(test, objs[n]);
+	for_each_possible_cpu(cpu)
+		before += per_cpu_ptr(gospan_mstats, cpu)->class[c->spanclass].mallocs;
+	mc = gospan_mcache_lock_slow();
+	KUNIT_ASSERT_NOT_NULL(test, mc);
+	for (i = 0; i < n; i++) {
+		objs[i] = gospan_cache_alloc(c, GFP_ATOMIC);
+		if (objs[i])
+			memset(objs[i], i, 64);
+	}
+	for (i = 0; i < n; i += 2)
+		gospan_cache_free(c, objs[i]);
+	gospan_cache_free(c, objs[0]);		/* a double free, caught at once */
+	gospan_cache_free(c, objs[n]);		/* the held span's: a freed bit */
+	gospan_mcache_unlock_slow(mc);
+	gospan_expect_reports(test, 1);
+	for_each_possible_cpu(cpu)
+		after += per_cpu_ptr(gospan_mstats, cpu)->class[c->spanclass].mallocs;
+	KUNIT_EXPECT_EQ(test, after - before, (unsigned long)n);
+	/* Handed out once each, and the live ones kept their contents. */
+	memcpy(sorted, objs, n * sizeof(void *));
+	sort(sorted, n, sizeof(void *), cmp_ptr, NULL);
+	for (i = 0; i < n; i++) {
+		KUNIT_ASSERT_NOT_NULL(test, sorted[i]);
+		if (i)
+			KUNIT_EXPECT_PTR_NE(test, sorted[i], sorted[i - 1]);
+	}
+	for (i = 1; i < n; i += 2) {
+		KUNIT_EXPECT_FALSE(test, memchr_inv(objs[i], i, 64));
+		gospan_cache_free(c, objs[i]);
+	}
+	unpin();
+	gospan_cache_destroy(c);
 }
 
 /* Windows over a span's last word, which holds fewer than 64 objects. */
@@ -470,6 +526,7 @@ static struct kunit_case gospan_mcache_cases[] = {
 	KUNIT_CASE(double_free_remote_then_local),
 	KUNIT_CASE_SLOW(double_free_both_at_once),
 	KUNIT_CASE_SLOW(irq_inside_fast_path),
+	KUNIT_CASE(busy_mcache_goes_direct),
 	KUNIT_CASE(window_last_word),
 	KUNIT_CASE_SLOW(spans_move_between_cpus),
 	KUNIT_CASE_SLOW(bulk_every_class),
