@@ -376,7 +376,7 @@ static noinline void trace_free(const void *p, unsigned int spc, struct gospan_c
 
 /* Free p, which cache (if any) must own; report and refuse bad input. */
 static noinline bool free_checked(struct gospan_cache *cache, const void *p,
-			 unsigned long caller)
+				  unsigned long caller)
 {
 	enum gospan_free_error err;
 	enum gospan_error kind;
@@ -823,10 +823,9 @@ void gospan_cache_free_bulk(struct gospan_cache *cache, size_t nr, void **objs)
 			}
 			gospan_mcache_unlock(mc);
 			this_cpu_add(cache->counts->frees, freed);
-			if (trace_gospan_free_enabled())
-				for (k = done; k < i; k++)
-					if (objs[k])
-						trace_free(objs[k], cache->spanclass, cache, _RET_IP_);
+			for (k = done; trace_gospan_free_enabled() && k < i; k++)
+				if (objs[k])
+					trace_free(objs[k], cache->spanclass, cache, _RET_IP_);
 		}
 		if (i < nr)
 			free_checked(cache, objs[i++], _RET_IP_);

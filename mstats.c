@@ -339,6 +339,7 @@ static int cpus_show(struct seq_file *m, void *unused)
 	for_each_online_cpu(cpu) {
 		struct gospan_mcache *mc = gospan_mcache_of(cpu);
 		struct gospan_mstats_cpu *st = per_cpu_ptr(gospan_mstats, cpu);
+		struct gospan_mcache_local *lc;
 		unsigned long mallocs = 0, frees = 0, tiny;
 
 		for (spc = 0; spc < GOSPAN_NUM_SPAN_CLASSES; spc++) {
@@ -346,12 +347,13 @@ static int cpus_show(struct seq_file *m, void *unused)
 			mallocs += READ_ONCE(st->class[spc].mallocs) +
 				   READ_ONCE(mc->cls[spc].nmalloc);
 		}
-		tiny = READ_ONCE(per_cpu(gospan_mcache_local, cpu).tiny);
+		lc = per_cpu_ptr(&gospan_mcache_local, cpu);
+		tiny = READ_ONCE(lc->tiny);
 		seq_printf(m, "cpu %u: mallocs %lu frees %lu tiny_allocs %lu tiny_block %s",
 			   cpu, mallocs, frees, READ_ONCE(st->tiny_allocs),
 			   tiny ? "held" : "none");
 		if (tiny)
-			seq_printf(m, " (next byte %u of %u)", READ_ONCE(per_cpu(gospan_mcache_local, cpu).tinyoffset),
+			seq_printf(m, " (next byte %u of %u)", READ_ONCE(lc->tinyoffset),
 				   GOSPAN_TINY_SIZE);
 		seq_puts(m, "\n  spans:");
 		/* A racy look: the CPU may swap its spans meanwhile; RCU keeps them. */
