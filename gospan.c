@@ -23,15 +23,22 @@
  *     classes, shared by gospan_alloc() and by every cache whose objects fit
  *     one; caches with a constructor or an unusual size or alignment get a
  *     span class of their own (mcentral.h).
- *  2. Look in the current CPU's mcache (Go's per-P mcache) for the span of
- *     that class and take its next free object with nextFreeFast: count the
- *     trailing zeros of the span's 64-bit allocCache. No lock but the CPU's
- *     local_lock: the mcache belongs to this CPU.
- *  3. If the allocCache is empty, nextFreeIndex refills it from the span's
- *     allocBits. If the span is full, refill hands it back to its mcentral
- *     and takes a span with free objects (cacheSpan), sweeping it first.
- *  4. If the mcentral has no span with free objects, it grows: the mheap
- *     allocates a run of pages for a new span.
+ *  2. Look in the current CPU's mcache (Go's per-P mcache) for that class's
+ *     window and take its lowest set bit (Go's nextFreeFast: count trailing
+ *     zeros of the allocCache). The window is Go's allocCache kept unshifted
+ *     and written back to: 64 bits over one word of the current span's
+ *     allocBits, a bit set for each object of that word this CPU may hand
+ *     out. No atomic instruction and no interrupt disabling: preemption off
+ *     and the mcache's busy flag (mcache.h), which an interrupt that finds
+ *     set answers from the mcentral instead (step 4's lock, one object).
+ *  3. If the window is empty, or frees from other CPUs wait in its word,
+ *     the slow path folds them in (Go's sweep, one word at a time), or
+ *     claims the span's next word with free objects (nextFreeIndex and
+ *     refillAllocCache). If the span is full, refill hands it back to its
+ *     mcentral and takes one with free objects (uncacheSpan and cacheSpan,
+ *     under one hold of the mcentral's lock), sweeping it first.
+ *  4. If the mcentral has no span with free objects, not even a kept empty
+ *     one, it grows: the mheap allocates a run of pages for a new span.
  *  5. If the mheap has no free run of pages, it grows by a 4 MiB chunk
  *     (Go's pallocChunkPages) from alloc_pages(); its radix tree of pallocSum
  *     summaries finds the first fit without scanning every chunk.
@@ -51,14 +58,59 @@
  * arena, then the page's entry in it (Go's heapArena.spans; mheap.h).
  *
  * Freeing. Go frees by garbage collection and sweeping; gospan's callers
- * free explicitly, and gospan keeps Go's model: a free finds the span (two
- * loads), checks that the object is allocated, and sets its bit in the
- * span's freed_bits atomically; nothing else, from any CPU or interrupt.
- * The span is swept (freed_bits folded into alloc_bits, freeindex back to
- * 0) when its mcentral hands it out again, or in place when the mcache
- * holding it fills up, and goes back to the mheap when all its objects are
- * free. A free touches the mcentral only when a span must move: its first
- * free while full, or its last live object (mcentral.c).
+ * free explicitly, and gospan keeps Go's model with a local shortcut:
+ *
+ *  a. An object of the span this CPU allocates from is free again at once:
+ *     in the window's word its bit goes back into the window; in another
+ *     word of the span its alloc bit is cleared (this CPU owns the span's
+ *     alloc bits). No lock, no atomic, and for gospan_cache_free() no
+ *     span lookup either; gospan_free() finds the class in two loads (the
+ *     chunk's arena, then the page's class byte: mheap.h).
+ *  b. Any other object (a span another CPU holds, or none) has its bit set
+ *     in the span's freed_bits with an atomic test-and-set: mimalloc's
+ *     thread-free list, as a bitmap. The span's owner folds those bits in,
+ *     a word at a time (mspan.c): into the window, when it next allocates
+ *     from the word, or into alloc_bits when it claims a word or, for a
+ *     span on the mcentral's lists, when the mcentral sweeps it. A free
+ *     touches the mcentral only when a listed span must move: its first
+ *     free while full, or its last live object; an empty span is kept on
+ *     the mcentral's empty list (a few per class) or goes back to the
+ *     mheap (mcentral.c).
+ *
+ * Why a double free is always caught, and exactly once. An object is in
+ * one of four states: free in alloc_bits (bit clear); free in a window
+ * (alloc bit set, window bit set); live (alloc bit set, neither freed nor
+ * window bit); freed elsewhere and not yet folded (freed bit set). A free
+ * is accepted only from "live", and each way in checks it:
+ *
+ *  - a free into the window refuses an object whose window bit or freed
+ *    bit is set; a free in place refuses one whose alloc bit is clear or
+ *    freed bit set (both by the CPU that owns those bits);
+ *  - a freed-bit free refuses an object whose alloc bit is clear, and its
+ *    test-and-set refuses one freed elsewhere already (two CPUs freeing
+ *    the same object: one of them wins the bit); it also looks at the
+ *    owner's window (through a sequence count) and refuses an object
+ *    free there: a double free across CPUs is caught at once;
+ *  - what can still slip through is a freed-bit free racing with the
+ *    object's own free into a window or in place, within a few
+ *    instructions. Then the freed bit names an object that is not live,
+ *    and the owner finds it when it folds: a fold honours a freed bit
+ *    only for an allocated object outside the window, and reports the
+ *    others as double frees (taking back the free they counted). The
+ *    window cannot hand such an object out first: an allocation whose
+ *    word has freed bits waiting takes the slow path, which folds.
+ *
+ *  - a freed bit set on a span after its last sweep released it is
+ *    reported when its descriptor is recycled, a grace period later; the
+ *    mcentral's direct allocation sweeps before it picks an object.
+ *
+ * So every double free is refused and reported once, at the free or at
+ * the next fold; no object is handed out twice; and a live object is never
+ * taken for free. A free takes effect at its test-and-set (or its write to
+ * the window or the alloc bits): a double free that takes effect after the
+ * object was handed out again frees the new object, as with any allocator,
+ * and its hooks (kmemleak, init_on_free's zeroing) may run on the new
+ * object when it races with the reuse.
  *
  * Tiny objects (caches created with GOSPAN_TINY, under 16 B) share 16-byte
  * blocks, as in Go; a block is freed when its last object is (mcache.c).
@@ -67,9 +119,12 @@
  *   (this file)    the public API (gospan.h), bad-input reports, init/exit
  *   sizeclasses.c  Go's size classes (generated by scripts/mksizeclasses)
  *   msize.c        size to class, offset to object index
- *   mcache.[ch]    per-CPU mcaches: the inlined fast path with nextFreeFast
- *                  (mcache.h), refill, the tiny allocator
- *   mcentral.c     per-span-class mcentrals, sweeping, the free path
+ *   mcache.[ch]    per-CPU mcaches: the inlined fast paths over the window
+ *                  (mcache.h), refill, bulk, the tiny allocator, draining
+ *   mspan.[ch]     the span and its bitmaps: claim, fold, sweep, the
+ *                  freed-bit free
+ *   mcentral.c     per-span-class mcentrals: span lists, the empty list,
+ *                  allocation when the mcache is busy
  *   mheap.c        grow, spans, the span map, large objects, release,
  *                  fail_grow fault injection
  *   mpagealloc.c   Go's pageAlloc: bitmaps and pallocSum radix summaries
@@ -78,20 +133,26 @@
  *                  above, folded by readers without stopping any CPU
  *   gospan_trace.h the tracepoints (events/gospan/)
  *
- * Locking, outermost first:
- *   gospan_mcache.lock (local_lock, per CPU; irqs off, or a per-CPU
- *                       spinlock on PREEMPT_RT)
- *     gospan_mcentral.lock (per span class)
- *       gospan_mheap.lock (the heap lock: page allocator, span map, arenas)
- *         gospan_fixalloc.lock (span descriptors; a leaf)
- * Every lock is taken with interrupts saved, and none is held across an
+ * Lock order, outermost first, and what each lock protects:
+ *  1. the mcache's busy flag (gospan_mcache_local.busy, per CPU; mcache.h):
+ *     a trylock, never waited for. Taken with preemption off by the fast
+ *     paths, and with migration off by the slow paths on PREEMPT_RT (so
+ *     that they may take the locks below). Protects the CPU's windows and
+ *     tiny block, and the alloc bits of the spans the CPU holds.
+ *  2. gospan_mcentral.lock (per span class; mcentral.h): the class's span
+ *     lists, sweepgen, nspans, and the alloc bits of the listed spans.
+ *  3. gospan_mheap.lock (the heap lock; mheap.h): page allocator, span
+ *     map, arenas, the heap's counters.
+ *  4. gospan_fixalloc.lock (span descriptors; mfixalloc.h): a leaf.
+ * Locks 2-4 are taken with interrupts saved, and none is held across an
  * allocation that may sleep, so that callers may hold interrupts off and a
  * GFP_ATOMIC request never sleeps. On PREEMPT_RT, as with kmalloc, callers
  * may not hold interrupts off nor be in hard interrupt context (GFP_ATOMIC's
- * context there is a spinlock_t held, or a softirq), and these spinlock_t sleep:
- * no path takes one with preemption or interrupts disabled by gospan
- * itself (the local_lock is a per-CPU lock there, and the free path's RCU
- * section is rcu_read_lock(), preemptible on RT). The span map and span
+ * context there is a spinlock_t held, or a softirq), and these spinlock_t
+ * sleep: no path takes one with preemption or interrupts disabled by
+ * gospan itself (the fast paths take none; the slow paths hold the busy
+ * flag with migration off there; the free path's RCU section is
+ * rcu_read_lock(), preemptible on RT). The span map and span
  * descriptors are read without a lock under RCU: arenas and descriptors,
  * of small-object and large spans alike, are reused only after a grace
  * period. gospan_caches_mutex (cache list, private span classes) is taken
@@ -99,11 +160,24 @@
  * caches or private classes; a MemStats reader takes the heap lock
  * (mstats.c explains why that is enough).
  *
- * Statistics. Every allocation above bumps its span class's per-CPU
- * counters before it returns the object, and every free bumps them before
- * the object's span can move (mstats.h); nothing is ever flushed, and
+ * Statistics. Every allocation above bumps one per-CPU counter of its span
+ * class before it returns the object (the window's nmalloc), and every
+ * free one before the object's span can move (the window's nfree, or the
+ * class's frees for a freed-bit free); nothing is ever flushed, and
  * readers fold all CPUs' counters in an order that keeps every snapshot
- * consistent (mstats.c).
+ * consistent (mstats.c). A cache counts its own objects too (the caches
+ * file).
+ *
+ * Go's structures in gospan: mcache.alloc[spc] and allocCache are the
+ * window (struct gospan_mcache_class); mspan.allocBits, freeindex and
+ * gcmarkBits are alloc_bits, the window's word and freed_bits (inverted:
+ * frees, not marks); nextFreeFast is the find-first-set in
+ * gospan_mcache_alloc_fast(); nextFreeIndex and refillAllocCache are
+ * refill_window() (mcache.c); sweep is gospan_span_sweep() and, a word at
+ * a time, the folds (mspan.c); mcentral.partialSwept/Unswept and
+ * fullSwept/Unswept are the mcentral's lists, plus a bounded empty list
+ * Go does not need (its GC frees spans in bulk); mheap and pageAlloc are
+ * as in Go.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -402,7 +476,7 @@ static noinline bool free_checked(struct gospan_cache *cache, const void *p,
 		if (!spc)
 			err = gospan_mheap_free_large(&gospan_heap, p);
 		else if (spc == GOSPAN_TINY_SPANCLASS)
-			err = gospan_free_tiny(s, p);
+			err = gospan_free_tiny(s, p, cache ? cache->size : 0);
 		else
 			err = gospan_mcache_free(s, p, true);
 		/*
@@ -827,8 +901,9 @@ void gospan_cache_free_bulk(struct gospan_cache *cache, size_t nr, void **objs)
 				if (objs[k])
 					trace_free(objs[k], cache->spanclass, cache, _RET_IP_);
 		}
-		if (i < nr)
-			free_checked(cache, objs[i++], _RET_IP_);
+		if (i < nr && objs[i])
+			free_checked(cache, objs[i], _RET_IP_);
+		i++;
 	}
 }
 EXPORT_SYMBOL_NS_GPL(gospan_cache_free_bulk, GOSPAN);

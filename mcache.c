@@ -501,12 +501,15 @@ out:
  * gospan_free_tiny() - free a tiny object
  * @s: its span; the caller is in an RCU read-side section
  * @p: the object
+ * @size: its size if known (gospan_cache_free() knows it), or 0: what
+ *	init_on_free zeroes (gospan_free() of a tiny object zeroes nothing)
  *
  * Context: Any context.
  * Return: GOSPAN_FREE_OK, or GOSPAN_FREE_NOT_ALLOCATED when no object
  * starts at @p (a double free), or GOSPAN_FREE_INTERIOR past the last block.
  */
-enum gospan_free_error gospan_free_tiny(struct gospan_mspan *s, const void *p)
+enum gospan_free_error gospan_free_tiny(struct gospan_mspan *s, const void *p,
+					size_t size)
 {
 	unsigned long off = (unsigned long)p - s->base;
 	unsigned int o = off % GOSPAN_TINY_SIZE;
@@ -518,6 +521,8 @@ enum gospan_free_error gospan_free_tiny(struct gospan_mspan *s, const void *p)
 	if (!(atomic_read(tiny_state_of(s, block)) & BIT(o)))
 		return GOSPAN_FREE_NOT_ALLOCATED;
 	kmemleak_free(p);	/* before the block can be reused */
+	if (size && want_init_on_free())
+		memset((void *)p, 0, size);
 	old = atomic_fetch_andnot(BIT(o), tiny_state_of(s, block));
 	if (!(old & BIT(o)))
 		return GOSPAN_FREE_NOT_ALLOCATED;	/* a racing double free */
@@ -583,10 +588,15 @@ void gospan_mcache_drain_all(unsigned int spanclass)
 }
 EXPORT_SYMBOL_NS_GPL(gospan_mcache_drain_all, GOSPAN_INTERNAL);
 
-/* A CPU went offline: give back what its mcache held (it runs nothing now). */
+/*
+ * A CPU went offline: give back what its mcache held. It runs nothing
+ * now; its busy flag is set for the assertions of what drain_mcache() calls.
+ */
 static int gospan_cpu_dead(unsigned int cpu)
 {
+	WRITE_ONCE(per_cpu(gospan_mcache_local, cpu).busy, 1);
 	drain_mcache(cpu, GOSPAN_ALL_SPANCLASSES);
+	WRITE_ONCE(per_cpu(gospan_mcache_local, cpu).busy, 0);
 	return 0;
 }
 
@@ -633,7 +643,7 @@ void gospan_mcache_exit(void)
 
 	cpuhp_remove_state_nocalls(cpuhp_state);
 	for_each_possible_cpu(cpu)
-		drain_mcache(cpu, GOSPAN_ALL_SPANCLASSES);
+		gospan_cpu_dead(cpu);
 	free_percpu(gospan_mcaches);
 	gospan_mcaches = NULL;
 }

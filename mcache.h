@@ -10,6 +10,7 @@
 #define _GOSPAN_MCACHE_H
 
 #include <linux/compiler.h>
+#include <linux/lockdep.h>
 #include <linux/percpu.h>
 #include <linux/preempt.h>
 #include <linux/types.h>
@@ -56,7 +57,7 @@ struct gospan_mcache_class {
 	unsigned long nmalloc;
 	unsigned long nfree;
 	u16 word;
-	u16 seq;
+	u32 seq;
 } __aligned(128);
 
 /* What a window's @remote points at when there is no span: always 0. */
@@ -76,6 +77,36 @@ static inline struct gospan_mspan *gospan_mcache_span(const struct gospan_mcache
 	if (remote == &gospan_no_remote)
 		return NULL;
 	return container_of(remote - READ_ONCE(rec->word), struct gospan_mspan, freed_bits[0]);
+}
+
+/**
+ * gospan_mcache_peek() - another CPU's span and window for a class
+ * @rec: the class in that CPU's mcache
+ * @window: set to the window, read consistently with the span
+ *
+ * For statistics: a racy look made consistent by @rec's seq. The span may
+ * leave the mcache at once; the caller's RCU section keeps its descriptor.
+ *
+ * Context: Any context, in an RCU read-side section.
+ * Return: the span, or NULL (none, or the CPU was changing it).
+ */
+static inline struct gospan_mspan *gospan_mcache_peek(const struct gospan_mcache_class *rec,
+						      unsigned long *window)
+{
+	u32 seq = READ_ONCE(rec->seq);
+	unsigned long *remote;
+	unsigned int word;
+
+	if (seq & 1)
+		return NULL;
+	smp_rmb();	/* pairs with set_window()'s smp_wmb()s */
+	remote = READ_ONCE(rec->remote);
+	word = READ_ONCE(rec->word);
+	*window = READ_ONCE(rec->window);
+	smp_rmb();	/* the fields before seq again */
+	if (READ_ONCE(rec->seq) != seq || remote == &gospan_no_remote)
+		return NULL;
+	return container_of(remote - word, struct gospan_mspan, freed_bits[0]);
 }
 
 /**
@@ -102,6 +133,13 @@ struct gospan_mcache_local {
 };
 
 DECLARE_PER_CPU(struct gospan_mcache_local, gospan_mcache_local);
+
+/*
+ * "The mcache lock held" for CPU cpu's mcache, asserted as lockdep asserts
+ * a lock (a no-op without CONFIG_LOCKDEP): its busy flag is set.
+ */
+#define gospan_mcache_assert_held(cpu) \
+	lockdep_assert(READ_ONCE(per_cpu(gospan_mcache_local, cpu).busy))
 
 /**
  * struct gospan_mcache - one CPU's cache (Go's mcache): its span classes
@@ -180,7 +218,7 @@ static __always_inline void *gospan_mcache_alloc_fast(unsigned int spanclass)
 	rec = &mc->cls[spanclass];
 	w = rec->window;
 	if (likely(w && !READ_ONCE(*rec->remote))) {
-		rec->window = w & (w - 1);
+		WRITE_ONCE(rec->window, w & (w - 1));	/* read by free_in_window() */
 		rec->nmalloc++;
 		p = (void *)(rec->base + __ffs(w) * rec->elemsize);
 	}
@@ -225,7 +263,7 @@ static __always_inline bool __gospan_mcache_free_fast(struct gospan_mcache *mc,
 			     ((rec->window | READ_ONCE(*rec->remote)) & BIT(idx))))
 			return false;
 		kmemleak_free(p);
-		rec->window |= BIT(idx);
+		WRITE_ONCE(rec->window, rec->window | BIT(idx));
 		rec->nfree++;
 		return true;
 	}
@@ -274,7 +312,8 @@ unsigned int gospan_mcache_alloc_batch(unsigned int spanclass, void **objs,
 				       unsigned int n, gfp_t gfp);
 void *gospan_mcache_alloc_tiny(size_t size, gfp_t gfp);
 
-enum gospan_free_error gospan_free_tiny(struct gospan_mspan *s, const void *p);
+enum gospan_free_error gospan_free_tiny(struct gospan_mspan *s, const void *p,
+					size_t size);
 void gospan_mcache_drain_all(unsigned int spanclass);
 struct gospan_mcache *gospan_mcache_of(unsigned int cpu);
 int gospan_mcache_init(void);

@@ -419,6 +419,12 @@ void *gospan_mcentral_alloc_direct(struct gospan_mcentral *c, gfp_t gfp)
 			return NULL;
 		spin_lock_irqsave(&c->lock, flags);
 	}
+	/*
+	 * Swept, so that no freed bit names a free object: a double free
+	 * that raced with the last sweep may have left one, and an object
+	 * handed out with it would later be taken for free.
+	 */
+	gospan_span_sweep(s);
 	idx = find_first_zero_bit(s->alloc_bits, s->nelems);
 	WRITE_ONCE(s->alloc_bits[BIT_WORD(idx)], s->alloc_bits[BIT_WORD(idx)] | BIT_MASK(idx));
 	s->alloc_count++;

@@ -28,8 +28,8 @@ struct gospan_cache;
 
 /**
  * struct gospan_mcentral - the spans of one span class (Go's mcentral)
- * @lock: protects the lists, @sweepgen, @nspans, and the bitmaps of
- *	every span of the class that no mcache holds
+ * @lock: protects the lists, @sweepgen, @nspans, @nempty, and the alloc
+ *	bits of every span of the class that no mcache holds
  * @spanclass: the span class
  * @elemsize: object size
  * @npages: span length in gospan pages
@@ -43,9 +43,10 @@ struct gospan_cache;
  *	the cache is destroyed (read under RCU by the free path)
  * @sweepgen: Go's sweepgen, per class: a span is swept when its sweepgen
  *	equals it, needs sweeping at @sweepgen - 2, is held by an mcache at
- *	@sweepgen + 3 (+ 1 if cached before the last sweep cycle). It grows by
- *	2 when gospan_mcentral_reclaim() has swept every listed span, so that
- *	a list called swept holds only swept spans (as in Go).
+ *	@sweepgen + 3 (an mcache gives every span back to be swept: uncacheSpan
+ *	sweeps it). It grows by 2 when gospan_mcentral_reclaim() has swept
+ *	every listed span, so that a list called swept holds only swept spans
+ *	(as in Go).
  * @partial: spans with free objects, [(@sweepgen / 2) % 2] swept, the
  *	other unswept (Go's partialSwept/partialUnswept; the roles swap when
  *	@sweepgen grows, as in Go)

@@ -353,7 +353,16 @@ EXPORT_SYMBOL_NS_GPL(gospan_mheap_free_span, GOSPAN_INTERNAL);
 static void span_rcu_free(struct rcu_head *rcu)
 {
 	struct gospan_mspan *s = container_of(rcu, struct gospan_mspan, rcu);
+	unsigned int w;
 
+	/*
+	 * The span was swept empty before it was released: a freed bit set
+	 * since is a double free that raced with the last free (mspan.c).
+	 * Nobody else will fold it: report it here.
+	 */
+	for (w = 0; s->spanclass && w < BITS_TO_LONGS(s->nelems); w++)
+		if (READ_ONCE(s->freed_bits[w]))
+			gospan_report_late_double_frees(s, w, xchg(&s->freed_bits[w], 0));
 	if (s->tiny_state)
 		atomic_long_sub(s->nelems * sizeof(atomic_t), &gospan_other_sys);
 	kfree(s->tiny_state);
@@ -409,7 +418,7 @@ void *gospan_mheap_alloc_large(struct gospan_mheap *h, size_t size, gfp_t gfp)
 					    GOSPAN_PAGE_SHIFT, 0, gfp);
 	if (!s)
 		return NULL;
-	if (gfp & __GFP_ZERO)
+	if (want_init_on_alloc(gfp))
 		memset((void *)s->base, 0, s->elemsize);
 	kmemleak_alloc((void *)s->base, size, 1, gfp);
 	return (void *)s->base;
@@ -451,8 +460,10 @@ EXPORT_SYMBOL_NS_GPL(gospan_mheap_owns, GOSPAN_INTERNAL);
  * @ptr: the object
  *
  * Refuses, without touching anything, a pointer that is not the start of a
- * live large object; the caller reports it. The span's descriptor is
- * reused only after an RCU grace period, as every span's is.
+ * live large object; the caller reports it. With init_on_free the object
+ * is zeroed first, outside the heap lock, by the one free that won it. The
+ * span's descriptor is reused only after an RCU grace period, as every
+ * span's is.
  *
  * Context: Any context; takes the heap lock.
  * Return: GOSPAN_FREE_OK, or why @ptr was refused.
@@ -470,6 +481,13 @@ enum gospan_free_error gospan_mheap_free_large(struct gospan_mheap *h,
 		return GOSPAN_FREE_NOT_LARGE;
 	if ((unsigned long)ptr != s->base)
 		return GOSPAN_FREE_INTERIOR;
+	if (want_init_on_free()) {
+		/* Only the winner of a racing double free touches the object. */
+		if (cmpxchg(&s->state, GOSPAN_SPAN_IN_USE, GOSPAN_SPAN_FREEING) !=
+		    GOSPAN_SPAN_IN_USE)
+			return GOSPAN_FREE_NOT_ALLOCATED;
+		memset((void *)ptr, 0, s->elemsize);
+	}
 
 	spin_lock_irqsave(&h->lock, flags);
 	/* A racing free of the same pointer got here first. */

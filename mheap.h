@@ -70,7 +70,7 @@ struct gospan_heap_arena {
  * @large_bytes_total: bytes of large objects allocated since init (ditto)
  * @arena_sys: bytes of the arena table and the arenas (under @lock)
  *
- * Lock order: an mcentral's lock, then @lock, then @spanalloc's lock.
+ * Lock order: the numbered block at the top of gospan.c.
  */
 struct gospan_mheap {
 	spinlock_t lock;	/* the heap lock: see the kernel-doc above */

@@ -61,6 +61,7 @@ static unsigned long take_frees(struct gospan_mspan *s, unsigned int w, unsigned
 unsigned long gospan_span_fold_word(struct gospan_mspan *s, unsigned int w,
 				    unsigned long window)
 {
+	gospan_mcache_assert_held(s->cpu);
 	return take_frees(s, w, gospan_span_word_mask(s, w) & ~window);
 }
 
@@ -79,6 +80,7 @@ unsigned long gospan_span_claim_word(struct gospan_mspan *s, unsigned int w)
 {
 	unsigned long alloc = READ_ONCE(s->alloc_bits[w]), avail;
 
+	gospan_mcache_assert_held(s->cpu);
 	alloc &= ~take_frees(s, w, alloc);
 	avail = ~alloc & gospan_span_word_mask(s, w);
 	WRITE_ONCE(s->alloc_bits[w], alloc | avail);
@@ -122,7 +124,7 @@ static bool free_in_window(struct gospan_mspan *s, unsigned int idx)
 	struct gospan_mcache_class *rec;
 	int cpu = READ_ONCE(s->cpu);
 	bool hit;
-	u16 seq;
+	u32 seq;
 
 	if (cpu < 0 || !gospan_mcaches)
 		return false;

@@ -26,6 +26,7 @@ struct gospan_mheap;
 enum gospan_span_state {
 	GOSPAN_SPAN_DEAD,	/* free, or never used: not in the span map */
 	GOSPAN_SPAN_IN_USE,	/* objects (a size class) or one large object */
+	GOSPAN_SPAN_FREEING,	/* a large object's free won it, and zeroes it */
 };
 
 /**

@@ -359,11 +359,11 @@ static int cpus_show(struct seq_file *m, void *unused)
 		/* A racy look: the CPU may swap its spans meanwhile; RCU keeps them. */
 		rcu_read_lock();
 		for (spc = 1; spc < GOSPAN_NUM_SPAN_CLASSES; spc++) {
-			struct gospan_mspan *s = gospan_mcache_span(&mc->cls[spc]);
+			unsigned long window;
+			struct gospan_mspan *s = gospan_mcache_peek(&mc->cls[spc], &window);
 
 			if (s)
-				seq_printf(m, " %u:%lu/%u", spc,
-					   hweight_long(READ_ONCE(mc->cls[spc].window)), s->nelems);
+				seq_printf(m, " %u:%lu/%u", spc, hweight_long(window), s->nelems);
 		}
 		rcu_read_unlock();
 		seq_putc(m, '\n');

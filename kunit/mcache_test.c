@@ -489,6 +489,62 @@ static void spans_move_between_cpus(struct kunit *test)
 	gospan_cache_destroy(h->cache);
 }
 
+/*
+ * Booted with init_on_alloc=1 init_on_free=1 (make test does, for this
+ * case alone): every object comes zeroed and is zeroed when freed, as
+ * SLUB's are, through the window, in place and as a freed bit; a class
+ * with a constructor keeps its objects constructed. Skipped otherwise.
+ */
+static int ctor_seen;
+
+static void ctor_mark(void *obj)
+{
+	memset(obj, 0x3c, 96);
+	ctor_seen++;
+}
+
+static void init_on_alloc_free(struct kunit *test)
+{
+	static const unsigned int sizes[] = { 8, 64, 96, 1024, 4096, 32768 };
+	struct gospan_cache *ctor;
+	unsigned int i, k;
+	u8 *p, *q;
+
+	if (!want_init_on_alloc(GFP_KERNEL) || !want_init_on_free())
+		kunit_skip(test, "boot with init_on_alloc=1 init_on_free=1");
+	pin(test, 0);
+	for (i = 0; i < ARRAY_SIZE(sizes); i++) {
+		size_t size = sizes[i];
+
+		for (k = 0; k < 3; k++) {
+			p = gospan_alloc(size, GFP_KERNEL);
+			KUNIT_ASSERT_NOT_NULL(test, p);
+			KUNIT_EXPECT_FALSE_MSG(test, memchr_inv(p, 0, size), "size %zu", size);
+			memset(p, 0xa5, size);
+			if (k == 1)
+				pin(test, 1);	/* this one is freed from another CPU */
+			gospan_free(p);
+			/* gospan never poisons: the freed object can be looked at. */
+			KUNIT_EXPECT_FALSE_MSG(test, memchr_inv(p, 0, size),
+					       "size %zu not zeroed when freed", size);
+			pin(test, 0);
+		}
+	}
+	ctor = gospan_cache_create("init-ctor", 96, 0, 0, ctor_mark);
+	KUNIT_ASSERT_NOT_NULL(test, ctor);
+	p = gospan_cache_alloc(ctor, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	KUNIT_EXPECT_FALSE(test, memchr_inv(p, 0x3c, 96));
+	gospan_cache_free(ctor, p);
+	KUNIT_EXPECT_FALSE(test, memchr_inv(p, 0x3c, 96));
+	q = gospan_cache_alloc(ctor, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, q);
+	KUNIT_EXPECT_FALSE(test, memchr_inv(q, 0x3c, 96));
+	gospan_cache_free(ctor, q);
+	gospan_cache_destroy(ctor);
+	unpin();
+}
+
 /* Bulk allocation and free of every size class, and of tiny objects. */
 static void bulk_every_class(struct kunit *test)
 {
@@ -530,6 +586,7 @@ static struct kunit_case gospan_mcache_cases[] = {
 	KUNIT_CASE(window_last_word),
 	KUNIT_CASE_SLOW(spans_move_between_cpus),
 	KUNIT_CASE_SLOW(bulk_every_class),
+	KUNIT_CASE(init_on_alloc_free),
 	{}
 };
 
