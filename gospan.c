@@ -39,9 +39,10 @@
  *     under one hold of the mcentral's lock), sweeping it first.
  *  4. If the mcentral has no span with free objects, not even a kept empty
  *     one, it grows: the mheap allocates a run of pages for a new span.
- *  5. If the mheap has no free run of pages, it grows by a 4 MiB chunk
- *     (Go's pallocChunkPages) from alloc_pages(); its radix tree of pallocSum
- *     summaries finds the first fit without scanning every chunk.
+ *  5. If the mheap has no free run of pages, it grows from alloc_pages() by
+ *     a block of 1 MiB, or what the request needs, inside a 4 MiB chunk
+ *     (Go's pallocChunkPages); its radix tree of pallocSum summaries finds
+ *     the first fit without scanning every chunk.
  *
  * Objects larger than 32 KiB skip steps 1-4 and take their own span of
  * whole pages from the mheap. Frees mark the object dead in its span; a
@@ -51,8 +52,8 @@
  * gospan's address space is the kernel's direct map. A gospan page number
  * is (address - PAGE_OFFSET) / 8 KiB, and chunk c is the 4 MiB at
  * PAGE_OFFSET + c * 4 MiB. Blocks from alloc_pages() are naturally aligned,
- * so a 4 MiB block is exactly one chunk and a smaller fallback block lies
- * inside one; chunks next to each other are memory next to each other, and
+ * so a 4 MiB block is exactly one chunk and a smaller block lies inside
+ * one; chunks next to each other are memory next to each other, and
  * Go's page allocator works unchanged, runs across chunks included
  * (mpagealloc.c). The span of any address is two loads away: the chunk's
  * arena, then the page's entry in it (Go's heapArena.spans; mheap.h).
@@ -97,8 +98,9 @@
  *    and the owner finds it when it folds: a fold honours a freed bit
  *    only for an allocated object outside the window, and reports the
  *    others as double frees (taking back the free they counted). The
- *    window cannot hand such an object out first: an allocation whose
- *    word has freed bits waiting takes the slow path, which folds.
+ *    window cannot hand such an object out first: an allocation from a
+ *    window whose word has freed bits waiting takes the slow path, which
+ *    folds.
  *
  *  - a freed bit set on a span after its last sweep released it is
  *    reported when its descriptor is recycled, a grace period later; the
@@ -868,6 +870,38 @@ int gospan_cache_alloc_bulk(struct gospan_cache *cache, gfp_t gfp, size_t nr,
 }
 EXPORT_SYMBOL_NS_GPL(gospan_cache_alloc_bulk, GOSPAN);
 
+/*
+ * Bulk free of a run of objects of one span that this CPU does not hold:
+ * one atomic OR per word (gospan_span_free_remote_many()). Return: how many
+ * of @objs it took (0: the caller frees objs[0] the checked way).
+ */
+static size_t free_run(struct gospan_cache *cache, void **objs, size_t n,
+		       unsigned long caller)
+{
+	unsigned long lost[GOSPAN_SPAN_WORDS] = {};
+	struct gospan_mspan *s;
+	size_t taken = 0, k;
+	unsigned int w, b;
+
+	rcu_read_lock();
+	s = gospan_span_of_rcu(&gospan_heap, objs[0]);
+	if (s && s->spanclass == cache->spanclass && s->spanclass != GOSPAN_TINY_SPANCLASS &&
+	    READ_ONCE(s->cpu) != raw_smp_processor_id())
+		taken = gospan_span_free_remote_many(s, objs, min_t(size_t, n, UINT_MAX), lost);
+	for (w = 0; taken && w < GOSPAN_SPAN_WORDS; w++) {
+		for_each_set_bit(b, &lost[w], BITS_PER_LONG)
+			report(GOSPAN_ERR_DOUBLE_FREE, cache, NULL,
+			       (void *)(s->base + ((unsigned long)w * BITS_PER_LONG + b) * s->elemsize),
+			       cache->spanclass, caller);
+		this_cpu_sub(cache->counts->frees, hweight_long(lost[w]));
+	}
+	rcu_read_unlock();
+	this_cpu_add(cache->counts->frees, taken);
+	for (k = 0; trace_gospan_free_enabled() && k < taken; k++)
+		trace_free(objs[k], cache->spanclass, cache, caller);
+	return taken;
+}
+
 /**
  * gospan_cache_free_bulk() - free several objects of a cache
  * @cache: the cache
@@ -875,14 +909,16 @@ EXPORT_SYMBOL_NS_GPL(gospan_cache_alloc_bulk, GOSPAN);
  * @objs: the objects (NULLs are skipped)
  *
  * Objects of the span this CPU allocates from are freed under one lock of
- * its mcache, in place; each other one through the checked slow path.
+ * its mcache, in place; a run of objects of another span, with one atomic
+ * OR per word of its freed bits (SLUB's detached freelists, as bitmaps);
+ * anything else one by one, through the checked slow path.
  *
  * Context: Any context; never sleeps.
  */
 void gospan_cache_free_bulk(struct gospan_cache *cache, size_t nr, void **objs)
 {
 	struct gospan_mcache *mc;
-	size_t i = 0, done, k, freed;
+	size_t i = 0, done, k, freed, run;
 
 	while (i < nr) {
 		done = i;
@@ -901,9 +937,18 @@ void gospan_cache_free_bulk(struct gospan_cache *cache, size_t nr, void **objs)
 				if (objs[k])
 					trace_free(objs[k], cache->spanclass, cache, _RET_IP_);
 		}
-		if (i < nr && objs[i])
-			free_checked(cache, objs[i], _RET_IP_);
-		i++;
+		if (i >= nr)
+			break;
+		if (!objs[i]) {
+			i++;
+			continue;
+		}
+		run = free_run(cache, objs + i, nr - i, _RET_IP_);
+		if (run) {
+			i += run;
+			continue;
+		}
+		free_checked(cache, objs[i++], _RET_IP_);
 	}
 }
 EXPORT_SYMBOL_NS_GPL(gospan_cache_free_bulk, GOSPAN);

@@ -200,8 +200,9 @@ void *gospan_mcache_alloc_slow(unsigned int spanclass, gfp_t gfp);
  * caller's slow path (gospan_mcache_alloc_slow()), which the caller calls
  * itself, so that this path needs no registers saved. A window whose word
  * has frees from other CPUs waiting goes to the slow path, which folds
- * them in first (that is also what keeps a double free that raced into
- * the window from being handed out). The object is not zeroed.
+ * them in first: they are reusable at once, and a double free that raced
+ * into the window is found before its object can be handed out. The
+ * object is not zeroed.
  *
  * Context: Any context but NMI.
  * Return: the object, or NULL if the slow path must run.

@@ -5,9 +5,12 @@
  * structures and their locks; the top of gospan.c places the heap in the
  * allocation path (steps 4 and 5).
  *
- * Memory comes from alloc_pages() in blocks of a whole chunk (order 10,
- * 4 MiB) when the buddy allocator has one, and of smaller powers of two
- * otherwise. A block is naturally aligned, so it lies inside one chunk slot
+ * Memory comes from alloc_pages() in blocks of 1 MiB (order 8,
+ * GOSPAN_GROW_ORDER), or as large as a request needs, up to a whole chunk,
+ * and of smaller powers of two when the buddy allocator has none. Go
+ * reserves arenas and commits pages as it touches them; the kernel commits
+ * every page it hands out, so a block a quarter of a chunk bounds the idle
+ * tail of a growing heap. A block is naturally aligned, so it lies inside one chunk slot
  * of the direct map and its pages keep their addresses as page numbers:
  * neighbouring blocks are neighbouring memory, and the page allocator may
  * join them. Each block is split into independent kernel pages, so that
@@ -128,7 +131,7 @@ int gospan_mheap_init(struct gospan_mheap *h)
 	}
 	h->arena_sys = h->nchunks * sizeof(*h->arenas);
 	gospan_fixalloc_init(&h->spanalloc, sizeof(struct gospan_mspan));
-	h->max_grow_order = GOSPAN_CHUNK_ORDER;
+	h->max_grow_order = GOSPAN_GROW_ORDER;
 	return 0;
 }
 EXPORT_SYMBOL_NS_GPL(gospan_mheap_init, GOSPAN_INTERNAL);

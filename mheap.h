@@ -18,10 +18,12 @@
 #include "mspan.h"
 #include "sizeclasses.h"
 
-/* A chunk: 512 gospan pages, 4 MiB, the heap's unit of growth. */
+/* A chunk: 512 gospan pages, 4 MiB, the unit of the page allocator's summaries. */
 #define GOSPAN_CHUNK_SHIFT	(GOSPAN_CHUNK_PAGES_SHIFT + GOSPAN_PAGE_SHIFT)
 #define GOSPAN_CHUNK_BYTES	BIT(GOSPAN_CHUNK_SHIFT)
 #define GOSPAN_CHUNK_ORDER	(GOSPAN_CHUNK_SHIFT - PAGE_SHIFT)
+/* The heap grows by blocks of this order (1 MiB) at least: mheap.c. */
+#define GOSPAN_GROW_ORDER	(GOSPAN_CHUNK_ORDER - 2)
 /* Kernel pages in one gospan page. */
 #define GOSPAN_PAGE_ORDER	(GOSPAN_PAGE_SHIFT - PAGE_SHIFT)
 
@@ -58,7 +60,7 @@ struct gospan_heap_arena {
  * @nchunks: chunk slots covering the direct map
  * @spanalloc: the allocator of span descriptors (its own lock)
  * @max_grow_order: largest block a grow asks the buddy allocator for
- *	(GOSPAN_CHUNK_ORDER; tests lower it to force the fallback)
+ *	unless a request needs more (GOSPAN_GROW_ORDER; tests change it)
  * @pages_owned: gospan pages held from the kernel (under @lock)
  * @pages_in_use: of those, in spans (under @lock)
  * @pages_returned: given back to the kernel since init (under @lock)

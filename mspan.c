@@ -140,6 +140,37 @@ static bool free_in_window(struct gospan_mspan *s, unsigned int idx)
 	return hit && READ_ONCE(rec->seq) == seq;
 }
 
+/*
+ * count freed bits were just set on s: count them (before the span may go
+ * back to the heap: see mstats.c), and tell the mcentral if s must move:
+ * the first free into a full span, or the one that frees the last live
+ * object of a partial one.
+ */
+static void count_frees(struct gospan_mspan *s, unsigned int count)
+{
+	struct gospan_mcentral *c;
+	int list, n, ac;
+
+	this_cpu_add(gospan_mstats->class[s->spanclass].frees, count);
+	n = atomic_add_return(count, &s->nfreed);
+	list = smp_load_acquire(&s->in_list);	/* see place_locked() */
+	ac = READ_ONCE(s->alloc_count);
+	if (list == GOSPAN_LIST_FULL ||
+	    (list == GOSPAN_LIST_PARTIAL && n - (int)count < ac && ac <= n)) {
+		/* NULL only if a racing destroy retired the class: a caller bug. */
+		c = READ_ONCE(gospan_centrals[s->spanclass]);
+		if (c)
+			gospan_mcentral_note_free(c, s);
+	}
+}
+
+/* Whether object idx of s may be freed: allocated, and free nowhere. */
+static bool freeable(struct gospan_mspan *s, unsigned int idx)
+{
+	return (READ_ONCE(s->alloc_bits[BIT_WORD(idx)]) & BIT_MASK(idx)) &&
+	       !test_bit(idx, s->freed_bits) && !free_in_window(s, idx);
+}
+
 /**
  * gospan_span_free_remote() - free an object by setting its freed bit
  * @s: the span holding @p; the caller is in an RCU read-side section
@@ -159,29 +190,67 @@ enum gospan_free_error gospan_span_free_remote(struct gospan_mspan *s, const voi
 					       bool tracked)
 {
 	unsigned int idx = gospan_span_obj_index(s, p);
-	struct gospan_mcentral *c;
-	int list, n;
 
 	if (idx >= s->nelems || s->base + (unsigned long)idx * s->elemsize != (unsigned long)p)
 		return GOSPAN_FREE_INTERIOR;
-	if (!(READ_ONCE(s->alloc_bits[BIT_WORD(idx)]) & BIT_MASK(idx)) ||
-	    test_bit(idx, s->freed_bits) || free_in_window(s, idx))
+	if (!freeable(s, idx))
 		return GOSPAN_FREE_NOT_ALLOCATED;
 	/* Before the object can be folded and handed out again. */
 	if (tracked)
 		gospan_free_hook(p, s->elemsize, s->spanclass);
 	if (test_and_set_bit(idx, s->freed_bits))
 		return GOSPAN_FREE_NOT_ALLOCATED;	/* a racing double free */
-	/* Counted before the span may go back to the heap: see mstats.c. */
-	this_cpu_inc(gospan_mstats->class[s->spanclass].frees);
-	n = atomic_inc_return(&s->nfreed);
-	list = smp_load_acquire(&s->in_list);	/* see place_locked() */
-	if (list == GOSPAN_LIST_FULL ||
-	    (list == GOSPAN_LIST_PARTIAL && n == READ_ONCE(s->alloc_count))) {
-		/* NULL only if a racing destroy retired the class: a caller bug. */
-		c = READ_ONCE(gospan_centrals[s->spanclass]);
-		if (c)
-			gospan_mcentral_note_free(c, s);
-	}
+	count_frees(s, 1);
 	return GOSPAN_FREE_OK;
+}
+
+/**
+ * gospan_span_free_remote_many() - free a run of objects of one span
+ * @s: the span; the caller is in an RCU read-side section
+ * @objs: objects, the first in @s
+ * @n: how many there are
+ * @lost: per word of @s, zeroed by the caller: set to the objects it took
+ *	that a racing free had freed first
+ *
+ * Bulk free's detached freelist (SLUB's build_detached_freelist()), as
+ * freed bits: the leading objects of @objs that are good objects of @s
+ * are checked one by one, then freed with one atomic OR per word of the
+ * span and one count. It stops at a NULL, at the first object of another
+ * span, and at the first bad one (a double free, or a pointer inside an
+ * object), which the caller frees one by one, with a report.
+ *
+ * Context: Any context.
+ * Return: how many of @objs it took, all of them freed but those in @lost
+ * (the caller reports them as double frees).
+ */
+unsigned int gospan_span_free_remote_many(struct gospan_mspan *s, void **objs,
+					  unsigned int n, unsigned long *lost)
+{
+	unsigned long mask[GOSPAN_SPAN_WORDS] = {}, old, dup;
+	unsigned int k, idx, w, freed = 0;
+
+	for (k = 0; k < n; k++) {
+		unsigned long p = (unsigned long)objs[k];
+
+		if (p - s->base >= s->limit - s->base)
+			break;
+		idx = gospan_span_obj_index(s, objs[k]);
+		if (s->base + (unsigned long)idx * s->elemsize != p || !freeable(s, idx) ||
+		    (mask[BIT_WORD(idx)] & BIT_MASK(idx)))
+			break;
+		/* Before the object can be folded and handed out again. */
+		gospan_free_hook(objs[k], s->elemsize, s->spanclass);
+		mask[BIT_WORD(idx)] |= BIT_MASK(idx);
+	}
+	for (w = 0; w < BITS_TO_LONGS(s->nelems); w++) {
+		if (!mask[w])
+			continue;
+		old = atomic_long_fetch_or(mask[w], (atomic_long_t *)&s->freed_bits[w]);
+		dup = old & mask[w];	/* racing frees won these first */
+		lost[w] = dup;
+		freed += hweight_long(mask[w] & ~dup);
+	}
+	if (freed)
+		count_frees(s, freed);
+	return k;
 }

@@ -139,5 +139,7 @@ unsigned long gospan_span_claim_word(struct gospan_mspan *s, unsigned int w);
 void gospan_span_sweep(struct gospan_mspan *s);
 enum gospan_free_error gospan_span_free_remote(struct gospan_mspan *s, const void *p,
 					       bool tracked);
+unsigned int gospan_span_free_remote_many(struct gospan_mspan *s, void **objs,
+					  unsigned int n, unsigned long *lost);
 
 #endif /* _GOSPAN_MSPAN_H */

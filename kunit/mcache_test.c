@@ -576,6 +576,37 @@ static void bulk_every_class(struct kunit *test)
 	}
 }
 
+/*
+ * Bulk free of spans this CPU does not hold: runs of one span go with one
+ * atomic OR a word; a NULL is skipped, a pointer twice in the array is a
+ * double free, reported once, and the counts stay exact.
+ */
+static void bulk_free_runs(struct kunit *test)
+{
+	struct gospan_cache *c = gospan_cache_create("runs", 128, 0, 0, NULL);
+	const unsigned int n = 300;
+	void **objs = kunit_kcalloc(test, n + 2, sizeof(void *), GFP_KERNEL);
+	u64 frees;
+	unsigned int i;
+
+	KUNIT_ASSERT_NOT_NULL(test, c);
+	KUNIT_ASSERT_NOT_NULL(test, objs);
+	KUNIT_ASSERT_EQ(test, gospan_cache_alloc_bulk(c, GFP_KERNEL, n, objs), (int)n);
+	for (i = 0; i < n; i++)
+		memset(objs[i], 0x77, 128);
+	gospan_mcache_drain_all(c->spanclass);	/* no CPU holds their spans */
+	objs[n] = objs[n / 2];			/* freed twice */
+	objs[n + 1] = NULL;
+	frees = frees_now();
+	gospan_cache_free_bulk(c, n + 2, objs);
+	gospan_expect_reports(test, 1);
+	KUNIT_EXPECT_EQ(test, frees_now() - frees, (u64)n);
+	/* All of them free: a new batch of as many fits in the same pages. */
+	KUNIT_ASSERT_EQ(test, gospan_cache_alloc_bulk(c, GFP_KERNEL, n, objs), (int)n);
+	gospan_cache_free_bulk(c, n, objs);
+	gospan_cache_destroy(c);
+}
+
 static struct kunit_case gospan_mcache_cases[] = {
 	KUNIT_CASE(double_free_local),
 	KUNIT_CASE(double_free_window_then_remote),
@@ -586,6 +617,7 @@ static struct kunit_case gospan_mcache_cases[] = {
 	KUNIT_CASE(window_last_word),
 	KUNIT_CASE_SLOW(spans_move_between_cpus),
 	KUNIT_CASE_SLOW(bulk_every_class),
+	KUNIT_CASE(bulk_free_runs),
 	KUNIT_CASE(init_on_alloc_free),
 	{}
 };

@@ -21,6 +21,9 @@ static struct gospan_mheap *new_heap(struct kunit *test)
 
 	KUNIT_ASSERT_NOT_NULL(test, h);
 	KUNIT_ASSERT_EQ(test, gospan_mheap_init(h), 0);
+	KUNIT_EXPECT_EQ(test, h->max_grow_order, (unsigned int)GOSPAN_GROW_ORDER);
+	/* These cases reason in whole chunks; grow_fallback sets its own. */
+	h->max_grow_order = GOSPAN_CHUNK_ORDER;
 	return h;
 }
 
