@@ -35,9 +35,11 @@ test:
 run:
 	scripts/gospan-run $(if $(filter-out 0,$(FULL)),--full)
 
-# gospan against SLUB on the perf kernel: bench/results/ (CSV, summary.md, plots).
+# gospan against SLUB on the perf kernel: bench/results/ (CSV, summary.md,
+# plots); BENCH_KERNEL=stock-6.12 for SLUB as Debian ships it
+# (bench/results/stock-6.12/).
 bench:
-	scripts/gospan-bench
+	scripts/gospan-bench $(if $(BENCH_KERNEL),--kernel $(BENCH_KERNEL))
 
 # Hammer gospan in a guest for SECONDS (default 600) on KERNEL (debug,
 # debug-rt or perf; default debug).
