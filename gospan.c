@@ -889,10 +889,12 @@ static size_t free_run(struct gospan_cache *cache, void **objs, size_t n,
 	    READ_ONCE(s->cpu) != raw_smp_processor_id())
 		taken = gospan_span_free_remote_many(s, objs, min_t(size_t, n, UINT_MAX), lost);
 	for (w = 0; taken && w < GOSPAN_SPAN_WORDS; w++) {
-		for_each_set_bit(b, &lost[w], BITS_PER_LONG)
+		for_each_set_bit(b, &lost[w], BITS_PER_LONG) {
+			unsigned long idx = (unsigned long)w * BITS_PER_LONG + b;
+
 			report(GOSPAN_ERR_DOUBLE_FREE, cache, NULL,
-			       (void *)(s->base + ((unsigned long)w * BITS_PER_LONG + b) * s->elemsize),
-			       cache->spanclass, caller);
+			       (void *)(s->base + idx * s->elemsize), cache->spanclass, caller);
+		}
 		this_cpu_sub(cache->counts->frees, hweight_long(lost[w]));
 	}
 	rcu_read_unlock();
