@@ -63,6 +63,13 @@ struct gospan_mcache_class {
 /* What a window's @remote points at when there is no span: always 0. */
 extern unsigned long gospan_no_remote;
 
+/* The span whose freed_bits[word] is at remote. */
+static __always_inline struct gospan_mspan *gospan_window_span(unsigned long *remote,
+							       unsigned int word)
+{
+	return container_of(remote - word, struct gospan_mspan, freed_bits[0]);
+}
+
 /**
  * gospan_mcache_span() - the span a class of an mcache allocates from
  * @rec: the class in the mcache
@@ -76,7 +83,7 @@ static inline struct gospan_mspan *gospan_mcache_span(const struct gospan_mcache
 
 	if (remote == &gospan_no_remote)
 		return NULL;
-	return container_of(remote - READ_ONCE(rec->word), struct gospan_mspan, freed_bits[0]);
+	return gospan_window_span(remote, READ_ONCE(rec->word));
 }
 
 /**
@@ -106,7 +113,7 @@ static inline struct gospan_mspan *gospan_mcache_peek(const struct gospan_mcache
 	smp_rmb();	/* the fields before seq again */
 	if (READ_ONCE(rec->seq) != seq || remote == &gospan_no_remote)
 		return NULL;
-	return container_of(remote - word, struct gospan_mspan, freed_bits[0]);
+	return gospan_window_span(remote, word);
 }
 
 /**
@@ -277,7 +284,7 @@ static __always_inline bool __gospan_mcache_free_fast(struct gospan_mcache *mc,
 		return false;
 	w = BIT_WORD(idx);
 	bit = BIT_MASK(idx);
-	s = container_of(rec->remote - rec->word, struct gospan_mspan, freed_bits[0]);
+	s = gospan_window_span(rec->remote, rec->word);
 	alloc = s->alloc_bits[w];
 	if (unlikely(!(alloc & bit) || (READ_ONCE(s->freed_bits[w]) & bit)))
 		return false;

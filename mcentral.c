@@ -107,7 +107,6 @@ static bool retire_locked(struct gospan_mcentral *c, struct gospan_mspan *s, boo
 	if (keep && c->nempty < c->nempty_max) {
 		list_add(&s->list, &c->empty);
 		c->nempty++;
-		s->sweepgen = c->sweepgen;
 		smp_store_release(&s->in_list, GOSPAN_LIST_EMPTY);	/* state first */
 		return false;
 	}
@@ -146,7 +145,6 @@ static struct gospan_mspan *sweep_list(struct gospan_mcentral *c,
 			return s;
 		list_add(&s->list, &c->full[swept(c)]);
 		WRITE_ONCE(s->in_list, GOSPAN_LIST_FULL);
-		s->sweepgen = c->sweepgen;
 	}
 	return NULL;
 }
@@ -182,8 +180,7 @@ static struct gospan_mspan *take_locked(struct gospan_mcentral *c)
 	return s;
 }
 
-static bool place_checked(struct gospan_mcentral *c, struct gospan_mspan *s,
-			  bool unswept);
+static bool place_checked(struct gospan_mcentral *c, struct gospan_mspan *s);
 
 /*
  * Go's uncacheSpan, under the lock: the span is swept, and goes on the
@@ -197,7 +194,7 @@ static bool uncache_locked(struct gospan_mcentral *c, struct gospan_mspan *s)
 	if (sweep_empty(c, s))
 		return retire_locked(c, s, true);
 	/* A free that saw the span cached did not move it: place_checked(). */
-	return place_checked(c, s, false);
+	return place_checked(c, s);
 }
 
 /**
@@ -223,10 +220,8 @@ struct gospan_mspan *gospan_mcentral_cache_span(struct gospan_mcentral *c,
 	if (old)
 		release = uncache_locked(c, old);
 	s = take_locked(c);
-	if (s) {
-		s->sweepgen = c->sweepgen + 3;
+	if (s)
 		trace_gospan_cache_span(s);
-	}
 	spin_unlock_irqrestore(&c->lock, flags);
 	if (release)
 		gospan_mheap_free_span_rcu(&gospan_heap, old);
@@ -275,7 +270,6 @@ struct gospan_mspan *gospan_mcentral_grow(struct gospan_mcentral *c, gfp_t gfp)
 			c->ctor((void *)(s->base + (unsigned long)i * c->elemsize));
 
 	spin_lock_irqsave(&c->lock, flags);
-	s->sweepgen = c->sweepgen + 3;
 	c->nspans++;
 	spin_unlock_irqrestore(&c->lock, flags);
 	trace_gospan_cache_span(s);
@@ -294,15 +288,12 @@ static void place_locked(struct gospan_mcentral *c, struct gospan_mspan *s,
 	if (unswept) {
 		list_add_tail(&s->list, &c->partial[!swept(c)]);
 		smp_store_release(&s->in_list, GOSPAN_LIST_PARTIAL);	/* state first */
-		s->sweepgen = c->sweepgen - 2;
 	} else if (s->alloc_count < s->nelems) {
 		list_add(&s->list, &c->partial[swept(c)]);
 		smp_store_release(&s->in_list, GOSPAN_LIST_PARTIAL);	/* state first */
-		s->sweepgen = c->sweepgen;
 	} else {
 		list_add(&s->list, &c->full[swept(c)]);
 		smp_store_release(&s->in_list, GOSPAN_LIST_FULL);	/* state first */
-		s->sweepgen = c->sweepgen;
 	}
 }
 
@@ -317,12 +308,11 @@ static void place_locked(struct gospan_mcentral *c, struct gospan_mspan *s,
  * sees its count. Lock held. Return: true if the span was released (the
  * caller gives it back to the heap once the lock is dropped).
  */
-static bool place_checked(struct gospan_mcentral *c, struct gospan_mspan *s,
-			  bool unswept)
+static bool place_checked(struct gospan_mcentral *c, struct gospan_mspan *s)
 {
 	int nfreed;
 
-	place_locked(c, s, unswept);
+	place_locked(c, s, false);
 	smp_mb();	/* in_list before nfreed: see above */
 	nfreed = atomic_read(&s->nfreed);
 	if (nfreed && (s->in_list == GOSPAN_LIST_FULL || nfreed == s->alloc_count)) {
@@ -429,7 +419,7 @@ void *gospan_mcentral_alloc_direct(struct gospan_mcentral *c, gfp_t gfp)
 	WRITE_ONCE(s->alloc_bits[BIT_WORD(idx)], s->alloc_bits[BIT_WORD(idx)] | BIT_MASK(idx));
 	s->alloc_count++;
 	/* Never retires the span: the object just taken is live. */
-	place_checked(c, s, false);
+	place_checked(c, s);
 	spin_unlock_irqrestore(&c->lock, flags);
 	return (void *)(s->base + (unsigned long)idx * s->elemsize);
 }
@@ -475,7 +465,7 @@ unsigned long gospan_mcentral_reclaim(struct gospan_mcentral *c)
 	c->sweepgen += 2;
 	while ((s = list_first_entry_or_null(&kept, struct gospan_mspan, list))) {
 		list_del_init(&s->list);
-		if (place_checked(c, s, false))
+		if (place_checked(c, s))
 			list_add(&s->list, &empty);
 	}
 	spin_unlock_irqrestore(&c->lock, flags);

@@ -41,12 +41,12 @@ struct gospan_cache;
  * @owner: the cache a private span class belongs to, so that gospan_free()
  *	of its objects is credited to it; NULL for shared classes, and once
  *	the cache is destroyed (read under RCU by the free path)
- * @sweepgen: Go's sweepgen, per class: a span is swept when its sweepgen
- *	equals it, needs sweeping at @sweepgen - 2, is held by an mcache at
- *	@sweepgen + 3 (an mcache gives every span back to be swept: uncacheSpan
- *	sweeps it). It grows by 2 when gospan_mcentral_reclaim() has swept
- *	every listed span, so that a list called swept holds only swept spans
- *	(as in Go).
+ * @sweepgen: Go's sweepgen, per class. It grows by 2 when
+ *	gospan_mcentral_reclaim() has swept every listed span, which swaps the
+ *	roles of the swept and unswept lists below, so that a list called swept
+ *	holds only swept spans (as in Go). Spans carry no sweepgen of their
+ *	own: the list that holds a span says whether it is swept, and an
+ *	mcache gives every span back to be swept (uncacheSpan sweeps it).
  * @partial: spans with free objects, [(@sweepgen / 2) % 2] swept, the
  *	other unswept (Go's partialSwept/partialUnswept; the roles swap when
  *	@sweepgen grows, as in Go)

@@ -42,7 +42,6 @@ enum gospan_span_state {
  * @alloc_count: objects allocated as of the last sweep (meaningful while
  *	no mcache holds the span)
  * @divmul: ceil(2^32 / @elemsize), to divide by the object size
- * @sweepgen: sweep generation (Go's sweepgen), for the small-object path
  * @elemsize: object size in bytes
  * @limit: end of the last object
  * @nfreed: objects freed since the last sweep (bits set in @freed_bits)
@@ -80,7 +79,6 @@ struct gospan_mspan {
 	u16 nelems;
 	u16 alloc_count;
 	u32 divmul;
-	u32 sweepgen;
 	unsigned long elemsize;
 	unsigned long limit;
 	atomic_t nfreed;
