@@ -187,6 +187,7 @@
 #include <linux/cache.h>
 #include <linux/debugfs.h>
 #include <linux/init.h>
+#include <linux/irq_work.h>
 #include <linux/kmemleak.h>
 #include <linux/module.h>
 #include <linux/mutex.h>
@@ -220,8 +221,8 @@ static struct gospan_mcentral shared_centrals[GOSPAN_FIRST_PRIVATE_SPANCLASS];
 DEFINE_MUTEX(gospan_caches_mutex);
 static LIST_HEAD(gospan_caches);	/* under gospan_caches_mutex */
 static DECLARE_BITMAP(private_classes, GOSPAN_NUM_SPAN_CLASSES);	/* ditto */
-/* Span classes with a constructor: never zeroed (internal.h). Ditto. */
-DECLARE_BITMAP(gospan_ctor_classes, GOSPAN_NUM_SPAN_CLASSES);
+/* Span classes init_on_alloc/init_on_free leave alone (internal.h). Ditto. */
+DECLARE_BITMAP(gospan_noinit_classes, GOSPAN_NUM_SPAN_CLASSES);
 
 /**
  * gospan_module_refs() - references held on the gospan module
@@ -248,6 +249,7 @@ static const char * const error_names[GOSPAN_NR_ERRORS] = {
 	[GOSPAN_ERR_BAD_SIZE] = "bad size",
 	[GOSPAN_ERR_BAD_FLAGS] = "bad flags or alignment",
 	[GOSPAN_ERR_LIVE_AT_DESTROY] = "cache destroyed with live objects",
+	[GOSPAN_ERR_BAD_CONTEXT] = "allocation in NMI context",
 };
 
 /*
@@ -319,6 +321,27 @@ void gospan_report_late_double_frees(struct gospan_mspan *s, unsigned int word,
 		report(GOSPAN_ERR_DOUBLE_FREE, NULL, NULL,
 		       (void *)(s->base + ((unsigned long)word * BITS_PER_LONG + b) * s->elemsize),
 		       s->spanclass, _RET_IP_);
+}
+
+/*
+ * An allocation in NMI context gets NULL at once: gospan's locks are not
+ * NMI-safe, and its mcache may be in use by the code the NMI interrupted.
+ * Counting is an atomic increment; the report (which takes printk's and
+ * KUnit's locks) waits for an irq_work, which runs when the NMI is over.
+ */
+static void report_nmi(struct irq_work *work)
+{
+	pr_err_ratelimited("%s: %ld refused so far (NULL returned)\n",
+			   error_names[GOSPAN_ERR_BAD_CONTEXT],
+			   atomic_long_read(&gospan_errors[GOSPAN_ERR_BAD_CONTEXT]));
+}
+
+static DEFINE_IRQ_WORK(nmi_report_work, report_nmi);
+
+void gospan_refuse_nmi(void)
+{
+	atomic_long_inc(&gospan_errors[GOSPAN_ERR_BAD_CONTEXT]);
+	irq_work_queue(&nmi_report_work);
 }
 
 /**
@@ -415,6 +438,10 @@ void *gospan_alloc(size_t size, gfp_t gfp)
 	unsigned int cls;
 	void *p;
 
+	if (unlikely(in_nmi())) {
+		gospan_refuse_nmi();
+		return NULL;
+	}
 	might_alloc(gfp);
 	if (unlikely(!size || size > GOSPAN_MAX_SMALL_SIZE || (gfp & GOSPAN_GFP_REFUSED)))
 		return alloc_slow(size, gfp, _RET_IP_);
@@ -543,44 +570,232 @@ void gospan_free(const void *ptr)
 }
 EXPORT_SYMBOL_NS_GPL(gospan_free, GOSPAN);
 
-/**
- * gospan_size() - the usable size of an object, like ksize()
- * @ptr: an object from gospan_alloc() or a cache
- *
- * Context: Any context.
- * Return: the bytes usable at @ptr (its size class, or its whole pages);
- * 0 for NULL, ZERO_SIZE_PTR and tiny objects (whose neighbours share their
- * block), and 0 with a report for a pointer that is not an object's start.
- */
-size_t gospan_size(const void *ptr)
+/* What gospan_alloc(size) is aligned to (msize.h). */
+static unsigned long kmalloc_align(size_t size)
 {
+	return max_t(unsigned long, ARCH_KMALLOC_MINALIGN, size & -size);
+}
+
+/* The first object starting after offset o of a tiny block, or its end. */
+static unsigned int tiny_extent(struct gospan_mspan *s, const void *p)
+{
+	unsigned long o = ((unsigned long)p - s->base) % GOSPAN_TINY_SIZE;
+	unsigned long starts = atomic_read(gospan_tiny_state_of(s, (unsigned long)p - o)) &
+			       (BIT(GOSPAN_TINY_SIZE) - 1);
+
+	return find_next_bit(&starts, GOSPAN_TINY_SIZE, o + 1) - o;
+}
+
+/*
+ * The usable size of the object at ptr: its class's size, its whole pages,
+ * or for a tiny object the bytes up to the next object of its block.
+ * Reported, with 0 returned: a pointer gospan does not own or one inside
+ * an object, and with live, an object that is not allocated (then the
+ * caller must not touch it: it may be someone else's now).
+ */
+static size_t usable_size(const void *ptr, bool live, unsigned long caller)
+{
+	enum gospan_error kind = GOSPAN_ERR_INTERIOR;
 	struct gospan_mspan *s;
 	size_t size = 0;
 	unsigned int idx;
 
-	if (ZERO_OR_NULL_PTR(ptr))
-		return 0;
 	rcu_read_lock();
 	s = gospan_span_of(ptr);
 	if (!s) {
-		report(GOSPAN_ERR_FOREIGN, NULL, NULL, ptr, 0, _RET_IP_);
+		kind = gospan_mheap_owns(&gospan_heap, ptr) ? GOSPAN_ERR_DOUBLE_FREE :
+							      GOSPAN_ERR_FOREIGN;
 	} else if (!s->spanclass) {
-		if ((unsigned long)ptr == s->base)
+		if ((unsigned long)ptr == s->base) {
 			size = s->elemsize;
-		else
-			report(GOSPAN_ERR_INTERIOR, NULL, NULL, ptr, 0, _RET_IP_);
-	} else if (s->spanclass != GOSPAN_TINY_SPANCLASS) {
+			if (live && READ_ONCE(s->state) != GOSPAN_SPAN_IN_USE) {
+				size = 0;
+				kind = GOSPAN_ERR_DOUBLE_FREE;
+			}
+		}
+	} else if (s->spanclass == GOSPAN_TINY_SPANCLASS) {
+		idx = ((unsigned long)ptr - s->base) / GOSPAN_TINY_SIZE;
+		if (idx < s->nelems) {
+			kind = GOSPAN_ERR_DOUBLE_FREE;
+			if (!live || gospan_tiny_allocated(s, ptr))
+				size = tiny_extent(s, ptr);
+		}
+	} else {
 		idx = gospan_span_obj_index(s, ptr);
 		if (idx < s->nelems && s->base + (unsigned long)idx * s->elemsize ==
-		    (unsigned long)ptr)
-			size = s->elemsize;
-		else
-			report(GOSPAN_ERR_INTERIOR, NULL, NULL, ptr, 0, _RET_IP_);
+		    (unsigned long)ptr) {
+			kind = GOSPAN_ERR_DOUBLE_FREE;
+			if (!live || gospan_span_allocated(s, idx))
+				size = s->elemsize;
+		}
 	}
 	rcu_read_unlock();
+	if (!size)
+		report(kind, NULL, NULL, ptr, 0, caller);
 	return size;
 }
+
+/**
+ * gospan_size() - the usable size of an object, like ksize()
+ * @ptr: an object from gospan_alloc() or a cache
+ *
+ * As ksize(), and with the same warning: use gospan_size_roundup() to ask
+ * for the whole size up front, rather than writing past what was asked for.
+ * A tiny object's usable size is the bytes up to the next object of its
+ * 16-byte block.
+ *
+ * Context: Any context.
+ * Return: the bytes usable at @ptr (its size class, or its whole pages);
+ * 0 for NULL and ZERO_SIZE_PTR, and 0 with a report for a pointer that is
+ * not an object's start.
+ */
+size_t gospan_size(const void *ptr)
+{
+	if (ZERO_OR_NULL_PTR(ptr))
+		return 0;
+	return usable_size(ptr, false, _RET_IP_);
+}
 EXPORT_SYMBOL_NS_GPL(gospan_size, GOSPAN);
+
+/**
+ * gospan_owns() - whether memory is in gospan's heap
+ * @ptr: any address
+ *
+ * What gospan-wrap's free functions ask before they hand a pointer to
+ * gospan or to the kernel. True for any address in a chunk gospan holds,
+ * whether or not an object starts there (gospan_free() checks that); the
+ * kernel has no equivalent (virt_to_folio() and folio_test_slab() come
+ * closest).
+ *
+ * Context: Any context.
+ * Return: true if @ptr is in gospan's heap.
+ */
+bool gospan_owns(const void *ptr)
+{
+	return !ZERO_OR_NULL_PTR(ptr) && gospan_mheap_owns(&gospan_heap, ptr);
+}
+EXPORT_SYMBOL_NS_GPL(gospan_owns, GOSPAN);
+
+/**
+ * gospan_free_sensitive() - zero an object, then free it, like kfree_sensitive()
+ * @ptr: from gospan_alloc() or a cache, or NULL or ZERO_SIZE_PTR (no-ops)
+ *
+ * The whole usable size (gospan_size()) is zeroed with memzero_explicit(),
+ * which the compiler may not drop. Unlike kfree_sensitive(), which zeroes
+ * whatever ksize() says, an object that is not allocated (a double free) is
+ * reported and left alone: its memory may already be someone else's.
+ *
+ * Context: Any context; never sleeps.
+ */
+void gospan_free_sensitive(const void *ptr)
+{
+	size_t size;
+
+	if (ZERO_OR_NULL_PTR(ptr))
+		return;
+	size = usable_size(ptr, true, _RET_IP_);
+	if (!size)
+		return;
+	memzero_explicit((void *)ptr, size);
+	gospan_free(ptr);
+}
+EXPORT_SYMBOL_NS_GPL(gospan_free_sensitive, GOSPAN);
+
+/**
+ * gospan_realloc() - resize an object, like krealloc()
+ * @ptr: from gospan_alloc(), or NULL or ZERO_SIZE_PTR
+ * @new_size: bytes wanted; 0 frees @ptr
+ * @gfp: as for gospan_alloc(); with __GFP_ZERO (or init_on_alloc) the bytes
+ *	past @new_size that stay usable, or the new tail, are zeroed
+ *
+ * krealloc()'s semantics: NULL or ZERO_SIZE_PTR allocate; a @new_size of 0
+ * frees and returns ZERO_SIZE_PTR; an object whose usable size holds
+ * @new_size stays where it is (growing or shrinking in place), the bytes
+ * past @new_size zeroed if @gfp asks for zeroing; otherwise a new object
+ * gets the old contents and the old one is freed. On failure the old
+ * object is untouched. One difference: an object stays in place only if
+ * it has the alignment gospan_alloc(@new_size) promises, which krealloc()
+ * does not check. A pointer that is not an allocated object's start is
+ * reported and refused (NULL). __GFP_ZERO grows are only zeroed beyond
+ * the old usable size, as krealloc() does: the caller must have zeroed
+ * the old object if it wants zeroes up to there.
+ *
+ * Context: Any context; may sleep if @gfp allows it.
+ * Return: the object, ZERO_SIZE_PTR for @new_size 0, or NULL (@ptr is
+ * still valid then).
+ */
+void *gospan_realloc(const void *ptr, size_t new_size, gfp_t gfp)
+{
+	size_t ks;
+	void *p;
+
+	if (unlikely(!new_size)) {
+		gospan_free(ptr);
+		return ZERO_SIZE_PTR;
+	}
+	if (ZERO_OR_NULL_PTR(ptr))
+		return gospan_alloc(new_size, gfp);
+	ks = usable_size(ptr, true, _RET_IP_);
+	if (!ks)
+		return NULL;
+	if (new_size <= ks && IS_ALIGNED((unsigned long)ptr, kmalloc_align(new_size))) {
+		if (want_init_on_alloc(gfp))
+			memset((void *)ptr + new_size, 0, ks - new_size);
+		return (void *)ptr;
+	}
+	p = gospan_alloc(new_size, gfp);
+	if (!p)
+		return NULL;
+	memcpy(p, ptr, min(ks, new_size));
+	gospan_free(ptr);
+	return p;
+}
+EXPORT_SYMBOL_NS_GPL(gospan_realloc, GOSPAN);
+
+/**
+ * gospan_alloc_array() - allocate an array, like kmalloc_array()
+ * @n: number of elements
+ * @size: bytes per element
+ * @gfp: as for gospan_alloc()
+ *
+ * Unlike kmalloc_array(), an @n * @size that overflows is reported
+ * (GOSPAN_ERR_BAD_SIZE) besides returning NULL.
+ *
+ * Context: Any context; may sleep if @gfp allows it.
+ * Return: as gospan_alloc() for @n * @size bytes; NULL on overflow.
+ */
+void *gospan_alloc_array(size_t n, size_t size, gfp_t gfp)
+{
+	size_t bytes;
+
+	if (unlikely(check_mul_overflow(n, size, &bytes))) {
+		report(GOSPAN_ERR_BAD_SIZE, NULL, NULL, NULL, n, _RET_IP_);
+		return NULL;
+	}
+	return gospan_alloc(bytes, gfp);
+}
+EXPORT_SYMBOL_NS_GPL(gospan_alloc_array, GOSPAN);
+
+/**
+ * gospan_calloc() - allocate a zeroed array, like kcalloc()
+ * @n: number of elements
+ * @size: bytes per element
+ * @gfp: as for gospan_alloc(); __GFP_ZERO is added
+ *
+ * Context: Any context; may sleep if @gfp allows it.
+ * Return: as gospan_alloc_array().
+ */
+void *gospan_calloc(size_t n, size_t size, gfp_t gfp)
+{
+	size_t bytes;
+
+	if (unlikely(check_mul_overflow(n, size, &bytes))) {
+		report(GOSPAN_ERR_BAD_SIZE, NULL, NULL, NULL, n, _RET_IP_);
+		return NULL;
+	}
+	return gospan_alloc(bytes, gfp | __GFP_ZERO);
+}
+EXPORT_SYMBOL_NS_GPL(gospan_calloc, GOSPAN);
 
 /* The span class a cache of this object size and alignment can share. */
 static unsigned int shared_class(unsigned int size, unsigned int align)
@@ -601,7 +816,7 @@ static unsigned int shared_class(unsigned int size, unsigned int align)
 }
 
 /* Give a cache a span class of its own. Under gospan_caches_mutex. */
-static int private_class(struct gospan_cache *c, unsigned int elemsize)
+static int private_class(struct gospan_cache *c, unsigned int elemsize, bool typesafe)
 {
 	struct gospan_mcentral *central;
 	unsigned int spc;
@@ -620,8 +835,9 @@ static int private_class(struct gospan_cache *c, unsigned int elemsize)
 		return err;
 	}
 	rcu_assign_pointer(central->owner, c);
-	if (c->ctor)
-		__set_bit(spc, gospan_ctor_classes);
+	if (c->ctor || typesafe)
+		__set_bit(spc, gospan_noinit_classes);
+	central->typesafe = typesafe;
 	atomic_long_add(sizeof(*central), &gospan_other_sys);
 	__set_bit(spc, private_classes);
 	WRITE_ONCE(gospan_centrals[spc], central);
@@ -634,13 +850,17 @@ static int private_class(struct gospan_cache *c, unsigned int elemsize)
  * @name: name for reports and statistics (copied)
  * @size: object size, 1 .. 32 KiB
  * @align: minimum alignment, 0 or a power of two
- * @flags: GOSPAN_HWCACHE_ALIGN, GOSPAN_TINY (not both)
+ * @flags: GOSPAN_HWCACHE_ALIGN, GOSPAN_TINY, GOSPAN_TYPESAFE_BY_RCU (gospan.h;
+ *	GOSPAN_TINY with neither of the others)
  * @ctor: run on each object when its memory is first carved from a span,
  *	or NULL; objects must be freed in their constructed state
  *
- * Like kmem_cache_create(). A cache without @ctor whose objects fit a size
- * class shares that class's spans; otherwise it gets a span class of its
- * own. The cache pins gospan in memory until it is destroyed. Unknown
+ * Like kmem_cache_create(), with SLAB_HWCACHE_ALIGN and SLAB_TYPESAFE_BY_RCU
+ * under gospan's names and GOSPAN_TINY for Go's tiny allocator; the other
+ * SLAB_ flags (debugging, accounting, reclaim hints) have no equivalent. A
+ * cache without @ctor or GOSPAN_TYPESAFE_BY_RCU whose objects fit a size
+ * class shares that class's spans (SLUB merges such caches too); otherwise
+ * it gets a span class of its own. The cache pins gospan in memory until it is destroyed. Unknown
  * flags, a bad size or alignment, or GOSPAN_TINY with a size of 16 or more,
  * a @ctor, GOSPAN_HWCACHE_ALIGN or an @align above the size's lowest power
  * of two (tiny objects share blocks: they cannot be aligned further) are
@@ -653,7 +873,7 @@ struct gospan_cache *gospan_cache_create(const char *name, unsigned int size,
 					 unsigned int align, unsigned int flags,
 					 void (*ctor)(void *))
 {
-	const unsigned int known = GOSPAN_HWCACHE_ALIGN | GOSPAN_TINY;
+	const unsigned int known = GOSPAN_HWCACHE_ALIGN | GOSPAN_TINY | GOSPAN_TYPESAFE_BY_RCU;
 	unsigned int elemsize;
 	struct gospan_cache *c;
 	int err = 0;
@@ -664,7 +884,8 @@ struct gospan_cache *gospan_cache_create(const char *name, unsigned int size,
 	}
 	if ((flags & ~known) || (align & (align - 1)) || align > GOSPAN_PAGE_SIZE ||
 	    ((flags & GOSPAN_TINY) &&
-	     (size >= GOSPAN_TINY_SIZE || ctor || (flags & GOSPAN_HWCACHE_ALIGN) ||
+	     (size >= GOSPAN_TINY_SIZE || ctor ||
+	      (flags & (GOSPAN_HWCACHE_ALIGN | GOSPAN_TYPESAFE_BY_RCU)) ||
 	      align > 1U << __ffs(size)))) {
 		report(GOSPAN_ERR_BAD_FLAGS, NULL, name, NULL, align << 16 | flags, _RET_IP_);
 		return NULL;
@@ -695,10 +916,10 @@ struct gospan_cache *gospan_cache_create(const char *name, unsigned int size,
 	mutex_lock(&gospan_caches_mutex);
 	if (flags & GOSPAN_TINY)
 		c->spanclass = GOSPAN_TINY_SPANCLASS;
-	else if (!ctor)
+	else if (!ctor && !(flags & GOSPAN_TYPESAFE_BY_RCU))
 		c->spanclass = shared_class(elemsize, align);
 	if (!c->spanclass)
-		err = private_class(c, elemsize);
+		err = private_class(c, elemsize, flags & GOSPAN_TYPESAFE_BY_RCU);
 	/* Tiny objects never use a window: class 0 has none. */
 	c->fastclass = c->spanclass == GOSPAN_TINY_SPANCLASS ? 0 : c->spanclass;
 	if (!err)
@@ -783,6 +1004,10 @@ void *gospan_cache_alloc(struct gospan_cache *cache, gfp_t gfp)
 {
 	void *p;
 
+	if (unlikely(in_nmi())) {
+		gospan_refuse_nmi();
+		return NULL;
+	}
 	might_alloc(gfp);
 	if (unlikely(gfp & cache->refused))
 		return cache_alloc_slow(cache, gfp, _RET_IP_);
@@ -845,6 +1070,10 @@ int gospan_cache_alloc_bulk(struct gospan_cache *cache, gfp_t gfp, size_t nr,
 {
 	size_t i;
 
+	if (unlikely(in_nmi())) {
+		gospan_refuse_nmi();
+		return 0;
+	}
 	might_alloc(gfp);
 	if (unlikely(cache_refuses(cache, gfp, _RET_IP_)))
 		return 0;
@@ -1020,6 +1249,8 @@ void gospan_cache_destroy(struct gospan_cache *cache)
 
 	if (!cache)
 		return;
+	/* Objects on their way through gospan_free_rcu() are freed first. */
+	gospan_rcu_barrier();
 	spc = cache->spanclass;
 	own = spc >= GOSPAN_FIRST_PRIVATE_SPANCLASS;	/* a span class of its own */
 	central = gospan_centrals[spc];
@@ -1045,14 +1276,23 @@ void gospan_cache_destroy(struct gospan_cache *cache)
 		spin_unlock_irqrestore(&central->lock, flags);
 		if (retire) {
 			gospan_mstats_retire_class(spc);
-			__clear_bit(spc, gospan_ctor_classes);
+			__clear_bit(spc, gospan_noinit_classes);
 			WRITE_ONCE(gospan_centrals[spc], NULL);
 		}
 	}
 	mutex_unlock(&gospan_caches_mutex);
-	/* Frees that read the owner or the mcentral are over. */
-	if (own)
+	/*
+	 * Frees that read the owner or the mcentral are over. A
+	 * TYPESAFE_BY_RCU class's spans wait a grace period before their pages
+	 * go back to the heap, then another before their descriptors are
+	 * reused: wait for both, as SLUB's destroy waits with rcu_barrier().
+	 */
+	if (own && central->typesafe) {
+		rcu_barrier();
+		rcu_barrier();
+	} else if (own) {
 		synchronize_rcu();
+	}
 	if (retire) {
 		/* Only now may another cache take the span class. */
 		mutex_lock(&gospan_caches_mutex);
@@ -1149,6 +1389,7 @@ static int __init gospan_init(void)
 	debugfs_create_file("errors", 0444, gospan_debugfs_root, NULL, &errors_fops);
 	debugfs_create_file("caches", 0444, gospan_debugfs_root, NULL, &caches_fops);
 	gospan_mstats_debugfs_init(gospan_debugfs_root);
+	gospan_rcufree_init(gospan_debugfs_root);
 	pr_info("%u size classes, %lu-byte pages, %lu chunk slots of %lu MiB\n",
 		GOSPAN_NUM_SIZE_CLASSES - 1, GOSPAN_PAGE_SIZE, gospan_heap.nchunks,
 		GOSPAN_CHUNK_BYTES >> 20);
@@ -1163,6 +1404,8 @@ static void __exit gospan_exit(void)
 	unsigned int spc;
 
 	debugfs_remove_recursive(gospan_debugfs_root);
+	gospan_rcufree_exit();
+	irq_work_sync(&nmi_report_work);
 	gospan_mcache_exit();
 	for (spc = 1; spc < GOSPAN_NUM_SPAN_CLASSES; spc++) {
 		struct gospan_mcentral *c = gospan_centrals[spc];

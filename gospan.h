@@ -13,7 +13,10 @@
 #define _GOSPAN_H
 
 #include <linux/gfp.h>
+#include <linux/stddef.h>
 #include <linux/types.h>
+
+struct rcu_head;
 
 struct gospan_cache;
 
@@ -59,6 +62,18 @@ struct gospan_cache;
  * no GOSPAN_HWCACHE_ALIGN, no larger alignment (refused).
  */
 #define GOSPAN_TINY		0x2U
+/*
+ * GOSPAN_TYPESAFE_BY_RCU: SLAB_TYPESAFE_BY_RCU's meaning. A freed object
+ * may be handed out again by the same cache at once, but its memory stays
+ * an object of this cache (it goes to no other class, and not back to the
+ * kernel) until an RCU grace period has passed: a reader under
+ * rcu_read_lock() that still holds a pointer reads an object of this type,
+ * perhaps another one, and must check that it is the one it wanted.
+ * init_on_alloc and init_on_free do not zero such objects (as SLUB, they
+ * would destroy what the reader checks); __GFP_ZERO still does. The cache
+ * gets span classes of its own; not with GOSPAN_TINY.
+ */
+#define GOSPAN_TYPESAFE_BY_RCU	0x4U
 
 /* Kinds of bad input gospan refuses and counts (gospan_error_count()). */
 enum gospan_error {
@@ -69,6 +84,7 @@ enum gospan_error {
 	GOSPAN_ERR_BAD_SIZE,		/* a size of 0 (caches) or over the limit */
 	GOSPAN_ERR_BAD_FLAGS,		/* unknown flags, bad alignment, or flags that conflict */
 	GOSPAN_ERR_LIVE_AT_DESTROY,	/* a cache destroyed with objects still allocated */
+	GOSPAN_ERR_BAD_CONTEXT,		/* an allocation in NMI context */
 	GOSPAN_NR_ERRORS
 };
 
@@ -136,9 +152,39 @@ struct gospan_memstats {
 };
 
 void *gospan_alloc(size_t size, gfp_t gfp);
+void *gospan_alloc_array(size_t n, size_t size, gfp_t gfp);
+void *gospan_calloc(size_t n, size_t size, gfp_t gfp);
+void *gospan_realloc(const void *ptr, size_t new_size, gfp_t gfp);
 void gospan_free(const void *ptr);
+void gospan_free_sensitive(const void *ptr);
 size_t gospan_size(const void *ptr);
 size_t gospan_size_roundup(size_t size);
+bool gospan_owns(const void *ptr);
+
+void gospan_free_call_rcu(struct rcu_head *head, void *ptr);
+void gospan_rcu_barrier(void);
+
+/**
+ * gospan_free_rcu() - free an object after an RCU grace period, like kfree_rcu()
+ * @ptr: the object (from gospan_alloc() or a cache), or NULL (a no-op)
+ * @rhf: the name of the struct rcu_head field inside *@ptr
+ *
+ * The object is freed with gospan_free() once every RCU read-side
+ * section that began before this call has ended. Frees are batched per
+ * CPU (gospan_free_call_rcu()). gospan_rcu_barrier() waits for all of
+ * them; gospan_cache_destroy() and gospan's unload call it.
+ *
+ * Context: Any context but NMI; never sleeps.
+ */
+#define gospan_free_rcu(ptr, rhf)						\
+do {										\
+	typeof(ptr) ___p = (ptr);						\
+										\
+	if (___p)								\
+		gospan_free_call_rcu((struct rcu_head *)((void *)___p +		\
+					offsetof(typeof(*___p), rhf)),		\
+				     (void *)___p);				\
+} while (0)
 
 struct gospan_cache *gospan_cache_create(const char *name, unsigned int size,
 					 unsigned int align, unsigned int flags,

@@ -94,8 +94,12 @@ struct gospan_mspan;
 void gospan_report_late_double_frees(struct gospan_mspan *s, unsigned int word,
 				     unsigned long bits);
 
-/* Span classes whose objects have a constructor (never zeroed by gospan). */
-extern unsigned long gospan_ctor_classes[];
+/*
+ * Span classes init_on_alloc and init_on_free leave alone: those of a cache
+ * with a constructor (its objects are freed constructed) and those of a
+ * GOSPAN_TYPESAFE_BY_RCU cache (readers may still look at a freed object).
+ */
+extern unsigned long gospan_noinit_classes[];
 
 /*
  * The hooks every object passes, as SLUB's slab_post_alloc_hook() and
@@ -107,7 +111,9 @@ extern unsigned long gospan_ctor_classes[];
 static __always_inline void gospan_alloc_hook(void *p, size_t size, size_t req,
 					      gfp_t gfp, unsigned int spc)
 {
-	if (unlikely(want_init_on_alloc(gfp)) && !test_bit(spc, gospan_ctor_classes))
+	/* __GFP_ZERO never reaches a class with a constructor: refused. */
+	if (unlikely(want_init_on_alloc(gfp)) &&
+	    ((gfp & __GFP_ZERO) || !test_bit(spc, gospan_noinit_classes)))
 		memset(p, 0, size);
 	kmemleak_alloc(p, req, 1, gfp);
 }
@@ -124,9 +130,17 @@ static __always_inline bool gospan_alloc_hooks_on(gfp_t gfp)
 static __always_inline void gospan_free_hook(const void *p, size_t size, unsigned int spc)
 {
 	kmemleak_free(p);
-	if (unlikely(want_init_on_free()) && !test_bit(spc, gospan_ctor_classes))
+	if (unlikely(want_init_on_free()) && !test_bit(spc, gospan_noinit_classes))
 		memset((void *)p, 0, size);
 }
+
+/* gospan.c: an allocation in NMI context, refused: counted, reported later. */
+void gospan_refuse_nmi(void);
+
+/* rcufree.c */
+void gospan_rcufree_init(struct dentry *root);
+void gospan_rcufree_exit(void);
+unsigned long gospan_rcufree_batches(void);
 
 /* mheap.c */
 gfp_t gospan_grow_gfp(gfp_t gfp, unsigned int order, bool opportunistic);

@@ -399,11 +399,6 @@ direct:
 	return i;
 }
 
-static atomic_t *tiny_state_of(struct gospan_mspan *s, unsigned long block)
-{
-	return &s->tiny_state[(block - s->base) / GOSPAN_TINY_SIZE];
-}
-
 /* The tiny block bit an mcache holds while it allocates from the block. */
 #define TINY_HELD	BIT(GOSPAN_TINY_SIZE)
 
@@ -416,7 +411,7 @@ static void tiny_retire(struct gospan_mcache_local *mc)
 		return;
 	rcu_read_lock();
 	s = gospan_span_of((void *)mc->tiny);
-	if (atomic_fetch_andnot(TINY_HELD, tiny_state_of(s, mc->tiny)) == TINY_HELD)
+	if (atomic_fetch_andnot(TINY_HELD, gospan_tiny_state_of(s, mc->tiny)) == TINY_HELD)
 		gospan_span_free_remote(s, (void *)mc->tiny, false);
 	rcu_read_unlock();
 	mc->tiny = 0;
@@ -448,7 +443,8 @@ void *gospan_mcache_alloc_tiny(size_t size, gfp_t gfp)
 	if (!mc) {
 		p = alloc_direct(GOSPAN_TINY_SPANCLASS, gfp);
 		if (p) {
-			atomic_set(tiny_state_of(gospan_span_of(p), (unsigned long)p), BIT(0));
+			atomic_set(gospan_tiny_state_of(gospan_span_of(p), (unsigned long)p),
+				   BIT(0));
 			this_cpu_inc(gospan_mstats->tiny_allocs);
 		}
 		return p;
@@ -464,7 +460,7 @@ void *gospan_mcache_alloc_tiny(size_t size, gfp_t gfp)
 	if (lc->tiny && off + size <= GOSPAN_TINY_SIZE) {
 		struct gospan_mspan *s = gospan_span_of((void *)lc->tiny);
 
-		atomic_or(BIT(off), tiny_state_of(s, lc->tiny));
+		atomic_or(BIT(off), gospan_tiny_state_of(s, lc->tiny));
 		p = (void *)(lc->tiny + off);
 		lc->tinyoffset = off + size;
 		goto out;
@@ -472,7 +468,8 @@ void *gospan_mcache_alloc_tiny(size_t size, gfp_t gfp)
 	p = next_free(&mc, GOSPAN_TINY_SPANCLASS, gfp);
 	if (!mc) {
 		if (p) {
-			atomic_set(tiny_state_of(gospan_span_of(p), (unsigned long)p), BIT(0));
+			atomic_set(gospan_tiny_state_of(gospan_span_of(p), (unsigned long)p),
+				   BIT(0));
 			this_cpu_inc(gospan_mstats->tiny_allocs);
 		}
 		return p;
@@ -484,11 +481,11 @@ void *gospan_mcache_alloc_tiny(size_t size, gfp_t gfp)
 	/* Keep whichever block has more room left, as Go does. */
 	if (!lc->tiny || size < lc->tinyoffset) {
 		tiny_retire(lc);
-		atomic_set(tiny_state_of(gospan_span_of(p), block), TINY_HELD | BIT(0));
+		atomic_set(gospan_tiny_state_of(gospan_span_of(p), block), TINY_HELD | BIT(0));
 		lc->tiny = block;
 		lc->tinyoffset = size;
 	} else {
-		atomic_set(tiny_state_of(gospan_span_of(p), block), BIT(0));
+		atomic_set(gospan_tiny_state_of(gospan_span_of(p), block), BIT(0));
 	}
 out:
 	if (p)
@@ -518,12 +515,12 @@ enum gospan_free_error gospan_free_tiny(struct gospan_mspan *s, const void *p,
 
 	if (off / GOSPAN_TINY_SIZE >= s->nelems)
 		return GOSPAN_FREE_INTERIOR;
-	if (!(atomic_read(tiny_state_of(s, block)) & BIT(o)))
+	if (!(atomic_read(gospan_tiny_state_of(s, block)) & BIT(o)))
 		return GOSPAN_FREE_NOT_ALLOCATED;
 	kmemleak_free(p);	/* before the block can be reused */
 	if (size && want_init_on_free())
 		memset((void *)p, 0, size);
-	old = atomic_fetch_andnot(BIT(o), tiny_state_of(s, block));
+	old = atomic_fetch_andnot(BIT(o), gospan_tiny_state_of(s, block));
 	if (!(old & BIT(o)))
 		return GOSPAN_FREE_NOT_ALLOCATED;	/* a racing double free */
 	if (old == BIT(o))	/* the last object, and no mcache holds the block */

@@ -97,6 +97,19 @@ int gospan_mcentral_init(struct gospan_mcentral *c, unsigned int spanclass,
 }
 
 /*
+ * Give a span that left the class back to the mheap. A TYPESAFE_BY_RCU
+ * class's readers may still look at its objects: its pages stay as they
+ * are until a grace period has passed (gospan_mheap_free_span_after_gp()).
+ */
+static void release_span(struct gospan_mcentral *c, struct gospan_mspan *s)
+{
+	if (c->typesafe)
+		gospan_mheap_free_span_after_gp(&gospan_heap, s);
+	else
+		gospan_mheap_free_span_rcu(&gospan_heap, s);
+}
+
+/*
  * A span with no object and no pending free: keep it on the empty list if
  * there is room (and keep says so), or give it up. Lock held. Return: true
  * if the caller gives it back to the heap once the lock is dropped.
@@ -224,7 +237,7 @@ struct gospan_mspan *gospan_mcentral_cache_span(struct gospan_mcentral *c,
 		trace_gospan_cache_span(s);
 	spin_unlock_irqrestore(&c->lock, flags);
 	if (release)
-		gospan_mheap_free_span_rcu(&gospan_heap, old);
+		release_span(c, old);
 	return s;
 }
 
@@ -260,7 +273,7 @@ struct gospan_mspan *gospan_mcentral_grow(struct gospan_mcentral *c, gfp_t gfp)
 					gospan_grow_gfp(gfp, 0, false));
 		if (!s->tiny_state) {
 			/* The span map pointed at it: a grace period first. */
-			gospan_mheap_free_span_rcu(&gospan_heap, s);
+			release_span(c, s);
 			return NULL;
 		}
 		atomic_long_add(c->nelems * sizeof(atomic_t), &gospan_other_sys);
@@ -344,7 +357,7 @@ void gospan_mcentral_uncache_span(struct gospan_mcentral *c, struct gospan_mspan
 	release = uncache_locked(c, s);
 	spin_unlock_irqrestore(&c->lock, flags);
 	if (release)
-		gospan_mheap_free_span_rcu(&gospan_heap, s);
+		release_span(c, s);
 }
 
 /**
@@ -377,7 +390,7 @@ void gospan_mcentral_note_free(struct gospan_mcentral *c, struct gospan_mspan *s
 	}
 	spin_unlock_irqrestore(&c->lock, flags);
 	if (release)
-		gospan_mheap_free_span_rcu(&gospan_heap, s);
+		release_span(c, s);
 }
 
 /**
@@ -471,7 +484,7 @@ unsigned long gospan_mcentral_reclaim(struct gospan_mcentral *c)
 	spin_unlock_irqrestore(&c->lock, flags);
 	list_for_each_entry_safe(s, next, &empty, list) {
 		list_del(&s->list);
-		gospan_mheap_free_span_rcu(&gospan_heap, s);
+		release_span(c, s);
 		released++;
 	}
 	return released;

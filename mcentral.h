@@ -22,7 +22,6 @@
 #define GOSPAN_NUM_SPAN_CLASSES		256
 #define GOSPAN_TINY_SPANCLASS		GOSPAN_NUM_SIZE_CLASSES
 #define GOSPAN_FIRST_PRIVATE_SPANCLASS	(GOSPAN_TINY_SPANCLASS + 1)
-#define GOSPAN_TINY_SIZE		16
 
 struct gospan_cache;
 
@@ -57,6 +56,9 @@ struct gospan_cache;
  * @nempty: spans on @empty
  * @nempty_max: the bound: enough spans for 128 objects, at most 256 KiB
  * @nspans: spans of the class, wherever they are
+ * @typesafe: the class of a GOSPAN_TYPESAFE_BY_RCU cache: a span that
+ *	leaves it keeps its pages out of the heap for a grace period (set
+ *	before the class is published, then fixed)
  *
  * A span enters an unswept list when a free reaches it while it is full;
  * the mcentral sweeps it (folds its freed_bits into its alloc_bits) before
@@ -80,6 +82,7 @@ struct gospan_mcentral {
 	unsigned int nempty;
 	unsigned int nempty_max;
 	unsigned long nspans;
+	bool typesafe;
 };
 
 extern struct gospan_mcentral *gospan_centrals[GOSPAN_NUM_SPAN_CLASSES];

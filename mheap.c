@@ -395,6 +395,31 @@ void gospan_mheap_free_span_rcu(struct gospan_mheap *h, struct gospan_mspan *s)
 	call_rcu(&s->rcu, span_rcu_free);
 }
 
+static void span_gp_release(struct rcu_head *rcu)
+{
+	struct gospan_mspan *s = container_of(rcu, struct gospan_mspan, rcu);
+
+	gospan_mheap_free_span_rcu(s->heap, s);
+}
+
+/**
+ * gospan_mheap_free_span_after_gp() - free a span a grace period from now
+ * @h: the heap (@s's: the callback finds it there)
+ * @s: a span from @h that a GOSPAN_TYPESAFE_BY_RCU class no longer uses
+ *
+ * Until the grace period ends the span stays what it is: its pages are
+ * still in use and mapped to it, so readers under rcu_read_lock() read
+ * objects of its cache. Then it goes as gospan_mheap_free_span_rcu() says,
+ * its descriptor another grace period later: two rcu_barrier()s wait for
+ * all of it.
+ *
+ * Context: Any context.
+ */
+void gospan_mheap_free_span_after_gp(struct gospan_mheap *h, struct gospan_mspan *s)
+{
+	call_rcu(&s->rcu, span_gp_release);
+}
+
 /**
  * gospan_mheap_alloc_large() - allocate an object larger than 32 KiB
  * @h: the heap
@@ -586,7 +611,12 @@ unsigned long gospan_mheap_destroy(struct gospan_mheap *h)
 	unsigned long ci, left;
 	size_t spans;
 
-	rcu_barrier();	/* descriptors on their way back to spanalloc */
+	/*
+	 * Descriptors on their way back to spanalloc, after the spans of
+	 * TYPESAFE_BY_RCU classes that waited a grace period first.
+	 */
+	rcu_barrier();
+	rcu_barrier();
 	gospan_mheap_release(h);
 	left = h->pages_owned;
 	if (left)

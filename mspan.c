@@ -164,8 +164,20 @@ static void count_frees(struct gospan_mspan *s, unsigned int count)
 	}
 }
 
-/* Whether object idx of s may be freed: allocated, and free nowhere. */
-static bool freeable(struct gospan_mspan *s, unsigned int idx)
+/**
+ * gospan_span_allocated() - whether an object is allocated
+ * @s: a span of small objects; the caller is in an RCU read-side section
+ * @idx: the object's index
+ *
+ * Allocated, and free nowhere: not in the freed bits, not in the window
+ * of the CPU holding @s. Exact unless the object is freed or allocated
+ * meanwhile (a racing free of the same object is a double free, which the
+ * free path catches on its own).
+ *
+ * Context: Any context.
+ * Return: true if the object may be freed.
+ */
+bool gospan_span_allocated(struct gospan_mspan *s, unsigned int idx)
 {
 	return (READ_ONCE(s->alloc_bits[BIT_WORD(idx)]) & BIT_MASK(idx)) &&
 	       !test_bit(idx, s->freed_bits) && !free_in_window(s, idx);
@@ -193,7 +205,7 @@ enum gospan_free_error gospan_span_free_remote(struct gospan_mspan *s, const voi
 
 	if (idx >= s->nelems || s->base + (unsigned long)idx * s->elemsize != (unsigned long)p)
 		return GOSPAN_FREE_INTERIOR;
-	if (!freeable(s, idx))
+	if (!gospan_span_allocated(s, idx))
 		return GOSPAN_FREE_NOT_ALLOCATED;
 	/* Before the object can be folded and handed out again. */
 	if (tracked)
@@ -235,7 +247,8 @@ unsigned int gospan_span_free_remote_many(struct gospan_mspan *s, void **objs,
 		if (p - s->base >= s->limit - s->base)
 			break;
 		idx = gospan_span_obj_index(s, objs[k]);
-		if (s->base + (unsigned long)idx * s->elemsize != p || !freeable(s, idx) ||
+		if (s->base + (unsigned long)idx * s->elemsize != p ||
+		    !gospan_span_allocated(s, idx) ||
 		    (mask[BIT_WORD(idx)] & BIT_MASK(idx)))
 			break;
 		/* Before the object can be folded and handed out again. */

@@ -19,6 +19,8 @@
 /* Most objects in one span: 8-byte objects in an 8 KiB page. */
 #define GOSPAN_MAX_OBJECTS	(GOSPAN_PAGE_SIZE / 8)
 #define GOSPAN_SPAN_WORDS	BITS_TO_LONGS(GOSPAN_MAX_OBJECTS)
+/* The tiny allocator's blocks (mcache.c). */
+#define GOSPAN_TINY_SIZE	16
 
 struct gospan_mheap;
 
@@ -131,6 +133,20 @@ enum gospan_free_error {
 	GOSPAN_FREE_WRONG_CACHE,	/* in a span of another cache's class */
 };
 
+/* The tiny-block state of the block holding address addr of span s. */
+static inline atomic_t *gospan_tiny_state_of(struct gospan_mspan *s, unsigned long addr)
+{
+	return &s->tiny_state[(addr - s->base) / GOSPAN_TINY_SIZE];
+}
+
+/* Whether a tiny object starts at p (racy, as gospan_span_allocated()). */
+static inline bool gospan_tiny_allocated(struct gospan_mspan *s, const void *p)
+{
+	return atomic_read(gospan_tiny_state_of(s, (unsigned long)p)) &
+	       BIT(((unsigned long)p - s->base) % GOSPAN_TINY_SIZE);
+}
+
+bool gospan_span_allocated(struct gospan_mspan *s, unsigned int idx);
 unsigned long gospan_span_fold_word(struct gospan_mspan *s, unsigned int w,
 				    unsigned long window);
 unsigned long gospan_span_claim_word(struct gospan_mspan *s, unsigned int w);
