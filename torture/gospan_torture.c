@@ -23,7 +23,10 @@
  *    caches whose size classes other workers allocate from meanwhile;
  *  - objects go to another CPU's inbox (an llist) to be freed there;
  *  - cache objects are freed with gospan_free() too, as kfree() may free
- *    kmem_cache objects;
+ *    kmem_cache objects, and objects without a constructor through
+ *    gospan_free_call_rcu() (the rcu_head at their start), as kfree_rcu();
+ *  - gospan_alloc() objects are resized with gospan_realloc(), their
+ *    contents checked where they moved;
  *  - an hrtimer per CPU (hard interrupt; a soft one on PREEMPT_RT, where
  *    hard interrupts may not allocate) and a timer (softirq) allocate and
  *    free with GFP_ATOMIC;
@@ -103,7 +106,7 @@ MODULE_PARM_DESC(threads_per_cpu, "worker kthreads per CPU (default 1)");
 
 static char *mix = "all";
 module_param(mix, charp, 0444);
-MODULE_PARM_DESC(mix, "operations: \"all\", a bitmask, or names separated by commas (alloc,large,cache,bulk,churn,shrink,remote,kfree,hardirq,softirq,hotplug,stats); a leading -name removes one from all");
+MODULE_PARM_DESC(mix, "operations: \"all\", a bitmask, or names separated by commas (alloc,large,cache,bulk,churn,shrink,remote,kfree,hardirq,softirq,hotplug,stats,realloc,rcu); a leading -name removes one from all");
 
 static bool inject;
 module_param(inject, bool, 0444);
@@ -127,6 +130,8 @@ enum torture_op {
 	T_SOFTIRQ,	/* a timer per CPU */
 	T_HOTPLUG,	/* CPUs offline and back */
 	T_STATS,	/* MemStats read by workers and interrupts */
+	T_REALLOC,	/* gospan_realloc() of gospan_alloc() objects */
+	T_RCU,		/* gospan_free_call_rcu() instead of a free */
 	T_NR
 };
 
@@ -135,6 +140,7 @@ static const char * const op_names[T_NR] = {
 	[T_BULK] = "bulk", [T_CHURN] = "churn", [T_SHRINK] = "shrink",
 	[T_REMOTE] = "remote", [T_KFREE] = "kfree", [T_HARDIRQ] = "hardirq",
 	[T_SOFTIRQ] = "softirq", [T_HOTPLUG] = "hotplug", [T_STATS] = "stats",
+	[T_REALLOC] = "realloc", [T_RCU] = "rcu",
 };
 
 #define T_ALL		GENMASK(T_NR - 1, 0)
@@ -181,6 +187,7 @@ struct tcounts {
 	unsigned long frees;
 	unsigned long xfers;
 	unsigned long bulks;
+	unsigned long reallocs;
 	unsigned long churned;
 	unsigned long shrinks;
 	unsigned long reads;
@@ -709,14 +716,13 @@ static bool check_obj(struct tctx *x, const struct tobj *o, u32 tag, const char 
 static void check_new(struct tctx *x, const struct tobj *o, gfp_t gfp)
 {
 	unsigned long align = o->tc ? o->tc->obj_align : alloc_obj_align(o->size);
-	bool tiny = o->tc && (o->tc->flags & GOSPAN_TINY);
 	size_t usable = gospan_size(o->p);
 	unsigned long nz;
 
 	if ((unsigned long)o->p & (align - 1))
 		tfail(&nr_corruptions, "%s: %s object %p of %u bytes is not aligned to %lu",
 		      x->where, obj_name(o), o->p, o->size, align);
-	if (tiny ? usable : usable < o->size)
+	if (usable < o->size)
 		tfail(&nr_corruptions, "%s: %s object %p of %u bytes: gospan_size() says %zu",
 		      x->where, obj_name(o), o->p, o->size, usable);
 	if (gfp & __GFP_ZERO) {
@@ -817,7 +823,14 @@ static void obj_free(struct tctx *x, struct tobj *o)
 	check_obj(x, o, o->tag, "before its free");
 	if (tc && tc->ctor)
 		fill_obj(o->p, o->size, CTOR_TAG);
-	if (tc && !(kfree_allowed(tc) && !rnd(x, 4)))
+	/*
+	 * kfree_rcu(): the rcu_head overwrites the object's start, so not for
+	 * a constructor's objects, and the free is gospan_free()'s.
+	 */
+	if (MIXED(T_RCU) && o->size >= sizeof(struct rcu_head) && !((unsigned long)o->p & 7) &&
+	    (!tc || (!tc->ctor && kfree_allowed(tc))) && !rnd(x, 8))
+		gospan_free_call_rcu(o->p, o->p);
+	else if (tc && !(kfree_allowed(tc) && !rnd(x, 4)))
 		gospan_cache_free(tc->cache, o->p);
 	else
 		gospan_free(o->p);
@@ -903,6 +916,50 @@ static bool pick_alloc(struct tctx *x, bool allow_large, struct tcache **tcp, si
 	return true;
 }
 
+/*
+ * gospan_realloc() of a gospan_alloc() object of up to DENSE_MAX bytes to
+ * another such size: what it held must be where it is now (the pattern is
+ * made of the old addresses). Whether a large object was involved.
+ */
+static bool resize(struct tctx *x, struct tobj *o, unsigned int *nlarge)
+{
+	size_t size = rnd(x, 8) ? small_size(x) : GOSPAN_MAX_SMALL_SIZE + 1 +
+			rnd(x, DENSE_MAX - GOSPAN_MAX_SMALL_SIZE);
+	bool was_large = is_large(o), large = size > GOSPAN_MAX_SMALL_SIZE;
+	unsigned long old = (unsigned long)o->p, i, keep = min_t(size_t, size, o->size);
+	gfp_t gfp = pick_gfp(x, NULL, size);
+	unsigned long gen;
+	u8 *p;
+
+	if (large && !was_large && nlarge && *nlarge >= MAX_LARGE)
+		return false;
+	check_obj(x, o, o->tag, "before gospan_realloc()");
+	gen = inject_begin();
+	p = gospan_realloc(o->p, size, gfp);
+	if (!p) {
+		alloc_failed(x, gen, "gospan_realloc", size, gfp);
+		return false;
+	}
+	count_add(&x->n.reallocs, 1);
+	for (i = 0; i < keep; i++) {
+		if (p[i] != pat_byte(old + i, o->tag)) {
+			tfail(&nr_corruptions,
+			      "%s: gospan_realloc(%#lx, %zu) to %p: byte %lu of %u is %#x, not %#x",
+			      x->where, old, size, p, i, o->size, p[i],
+			      pat_byte(old + i, o->tag));
+			break;
+		}
+	}
+	if (nlarge)
+		*nlarge += (int)large - (int)was_large;
+	o->p = p;
+	o->size = size;
+	o->tag = prandom_u32_state(&x->rnd) | 1;
+	check_new(x, o, gfp & ~__GFP_ZERO);
+	fill_obj(o->p, o->size, o->tag);
+	return large || was_large;
+}
+
 /* Free or replace one object of a set; whether it was a large one. */
 static bool slot_op(struct tctx *x, struct tobj *slots, unsigned int nslots,
 		    unsigned int *nlarge)
@@ -913,6 +970,8 @@ static bool slot_op(struct tctx *x, struct tobj *slots, unsigned int nslots,
 	bool large;
 
 	count_add(&x->n.ops, 1);
+	if (o->p && MIXED(T_REALLOC) && !o->tc && o->size <= DENSE_MAX && !rnd(x, 4))
+		return resize(x, o, nlarge);
 	if (o->p) {
 		large = is_large(o);
 		if (nlarge && large)
@@ -1336,6 +1395,7 @@ static void add_counts(struct tcounts *sum, const struct tcounts *c)
 	sum->frees += READ_ONCE(c->frees);
 	sum->xfers += READ_ONCE(c->xfers);
 	sum->bulks += READ_ONCE(c->bulks);
+	sum->reallocs += READ_ONCE(c->reallocs);
 	sum->churned += READ_ONCE(c->churned);
 	sum->shrinks += READ_ONCE(c->shrinks);
 	sum->reads += READ_ONCE(c->reads);
@@ -1375,9 +1435,10 @@ static void progress(unsigned long secs, const struct gospan_memstats *s)
 	struct tcounts all, irq;
 
 	sum_counts(&all, &irq);
-	pr_info("%lus: ops=%lu irq_ops=%lu allocs=%lu frees=%lu xfers=%lu bulk=%lu churned=%lu shrinks=%lu reads=%lu alloc_failures=%ld allowed=%ld corruptions=%ld invariant_breaks=%ld cpu_hotplugs=%ld inject=%s heap_inuse=%lluK heap_sys=%lluK objects=%llu\n",
+	pr_info("%lus: ops=%lu irq_ops=%lu allocs=%lu frees=%lu xfers=%lu bulk=%lu reallocs=%lu churned=%lu shrinks=%lu reads=%lu alloc_failures=%ld allowed=%ld corruptions=%ld invariant_breaks=%ld cpu_hotplugs=%ld inject=%s heap_inuse=%lluK heap_sys=%lluK objects=%llu\n",
 		secs, all.ops, irq.ops, all.allocs + irq.allocs, all.frees + irq.frees,
-		all.xfers + irq.xfers, all.bulks + irq.bulks, all.churned,
+		all.xfers + irq.xfers, all.bulks + irq.bulks, all.reallocs + irq.reallocs,
+		all.churned,
 		all.shrinks, all.reads + irq.reads,
 		atomic_long_read(&nr_alloc_failures), atomic_long_read(&nr_allowed_failures),
 		atomic_long_read(&nr_corruptions), atomic_long_read(&nr_invariant_breaks),
@@ -1492,6 +1553,8 @@ static bool teardown(void)
 	}
 	for (i = 0; inboxes && i < nr_homes; i++)
 		drain_inbox(&ctl, i);
+	/* The frees gospan_free_call_rcu() has yet to do. */
+	gospan_rcu_barrier();
 
 	for (cs = churn; cs < churn + NR_CHURN; cs++) {
 		if (cs->state == CHURN_EMPTY)
@@ -1532,6 +1595,7 @@ static const char * const error_names[GOSPAN_NR_ERRORS] = {
 	[GOSPAN_ERR_BAD_SIZE] = "bad size",
 	[GOSPAN_ERR_BAD_FLAGS] = "bad flags",
 	[GOSPAN_ERR_LIVE_AT_DESTROY] = "live at destroy",
+	[GOSPAN_ERR_BAD_CONTEXT] = "NMI allocation",
 };
 
 /* Bad input gospan refused during the test: there should be none. */
