@@ -576,29 +576,20 @@ static unsigned long kmalloc_align(size_t size)
 	return max_t(unsigned long, ARCH_KMALLOC_MINALIGN, size & -size);
 }
 
-/* The first object starting after offset o of a tiny block, or its end. */
-static unsigned int tiny_extent(struct gospan_mspan *s, const void *p)
-{
-	unsigned long o = ((unsigned long)p - s->base) % GOSPAN_TINY_SIZE;
-	unsigned long starts = atomic_read(gospan_tiny_state_of(s, (unsigned long)p - o)) &
-			       (BIT(GOSPAN_TINY_SIZE) - 1);
-
-	return find_next_bit(&starts, GOSPAN_TINY_SIZE, o + 1) - o;
-}
-
 /*
- * The usable size of the object at ptr: its class's size, its whole pages,
- * or for a tiny object the bytes up to the next object of its block.
- * Reported, with 0 returned: a pointer gospan does not own or one inside
- * an object, and with live, an object that is not allocated (then the
- * caller must not touch it: it may be someone else's now).
+ * The usable size of the object at ptr: its class's size or its whole
+ * pages; 0 for a tiny object, whose size is not recorded (its neighbours
+ * may start anywhere after it). Reported, with -1 returned: a pointer
+ * gospan does not own or one that is not an object's start, and with
+ * live, an object that is not allocated (then the caller must not touch
+ * it: it may be someone else's now).
  */
-static size_t usable_size(const void *ptr, bool live, unsigned long caller)
+static long usable_size(const void *ptr, bool live, unsigned long caller)
 {
 	enum gospan_error kind = GOSPAN_ERR_INTERIOR;
 	struct gospan_mspan *s;
-	size_t size = 0;
-	unsigned int idx;
+	long size = -1;
+	unsigned long idx;
 
 	rcu_read_lock();
 	s = gospan_span_of(ptr);
@@ -607,32 +598,43 @@ static size_t usable_size(const void *ptr, bool live, unsigned long caller)
 							      GOSPAN_ERR_FOREIGN;
 	} else if (!s->spanclass) {
 		if ((unsigned long)ptr == s->base) {
-			size = s->elemsize;
-			if (live && READ_ONCE(s->state) != GOSPAN_SPAN_IN_USE) {
-				size = 0;
-				kind = GOSPAN_ERR_DOUBLE_FREE;
-			}
+			kind = GOSPAN_ERR_DOUBLE_FREE;
+			if (!live || READ_ONCE(s->state) == GOSPAN_SPAN_IN_USE)
+				size = s->elemsize;
 		}
 	} else if (s->spanclass == GOSPAN_TINY_SPANCLASS) {
 		idx = ((unsigned long)ptr - s->base) / GOSPAN_TINY_SIZE;
-		if (idx < s->nelems) {
-			kind = GOSPAN_ERR_DOUBLE_FREE;
-			if (!live || gospan_tiny_allocated(s, ptr))
-				size = tiny_extent(s, ptr);
-		}
+		if (idx < s->nelems && gospan_tiny_allocated(s, ptr))
+			size = 0;
+		else if (idx < s->nelems)
+			kind = GOSPAN_ERR_DOUBLE_FREE;	/* or inside one: cannot tell */
 	} else {
 		idx = gospan_span_obj_index(s, ptr);
-		if (idx < s->nelems && s->base + (unsigned long)idx * s->elemsize ==
-		    (unsigned long)ptr) {
+		if (idx < s->nelems && s->base + idx * s->elemsize == (unsigned long)ptr) {
 			kind = GOSPAN_ERR_DOUBLE_FREE;
 			if (!live || gospan_span_allocated(s, idx))
 				size = s->elemsize;
 		}
 	}
 	rcu_read_unlock();
-	if (!size)
+	if (size < 0)
 		report(kind, NULL, NULL, ptr, 0, caller);
 	return size;
+}
+
+/**
+ * gospan_allocated() - whether an object is allocated, with a report if not
+ * @ptr: the pointer
+ * @caller: the caller to report
+ *
+ * For gospan_free_call_rcu(), which cannot report a bad pointer later.
+ *
+ * Context: Any context.
+ * Return: true if an allocated object starts at @ptr.
+ */
+bool gospan_allocated(const void *ptr, unsigned long caller)
+{
+	return usable_size(ptr, true, caller) >= 0;
 }
 
 /**
@@ -641,19 +643,18 @@ static size_t usable_size(const void *ptr, bool live, unsigned long caller)
  *
  * As ksize(), and with the same warning: use gospan_size_roundup() to ask
  * for the whole size up front, rather than writing past what was asked for.
- * A tiny object's usable size is the bytes up to the next object of its
- * 16-byte block.
  *
  * Context: Any context.
  * Return: the bytes usable at @ptr (its size class, or its whole pages);
- * 0 for NULL and ZERO_SIZE_PTR, and 0 with a report for a pointer that is
- * not an object's start.
+ * 0 for NULL, ZERO_SIZE_PTR and tiny objects (their size is not recorded:
+ * the next object of their 16-byte block may start anywhere after them),
+ * and 0 with a report for a pointer that is not an object's start.
  */
 size_t gospan_size(const void *ptr)
 {
 	if (ZERO_OR_NULL_PTR(ptr))
 		return 0;
-	return usable_size(ptr, false, _RET_IP_);
+	return max(usable_size(ptr, false, _RET_IP_), 0L);
 }
 EXPORT_SYMBOL_NS_GPL(gospan_size, GOSPAN);
 
@@ -683,18 +684,21 @@ EXPORT_SYMBOL_NS_GPL(gospan_owns, GOSPAN);
  * The whole usable size (gospan_size()) is zeroed with memzero_explicit(),
  * which the compiler may not drop. Unlike kfree_sensitive(), which zeroes
  * whatever ksize() says, an object that is not allocated (a double free) is
- * reported and left alone: its memory may already be someone else's.
+ * reported and left alone: its memory may already be someone else's. A
+ * tiny object's size is not recorded: free it with gospan_cache_free(),
+ * which knows it, on a kernel booted with init_on_free=1 to have it zeroed.
+ * A constructor's object is zeroed too, out of its constructed state.
  *
  * Context: Any context; never sleeps.
  */
 void gospan_free_sensitive(const void *ptr)
 {
-	size_t size;
+	long size;
 
 	if (ZERO_OR_NULL_PTR(ptr))
 		return;
 	size = usable_size(ptr, true, _RET_IP_);
-	if (!size)
+	if (size < 0)
 		return;
 	memzero_explicit((void *)ptr, size);
 	gospan_free(ptr);
@@ -715,10 +719,11 @@ EXPORT_SYMBOL_NS_GPL(gospan_free_sensitive, GOSPAN);
  * gets the old contents and the old one is freed. On failure the old
  * object is untouched. One difference: an object stays in place only if
  * it has the alignment gospan_alloc(@new_size) promises, which krealloc()
- * does not check. A pointer that is not an allocated object's start is
- * reported and refused (NULL). __GFP_ZERO grows are only zeroed beyond
- * the old usable size, as krealloc() does: the caller must have zeroed
- * the old object if it wants zeroes up to there.
+ * does not check. A pointer that is not an allocated object's start, or a
+ * tiny object (whose size is not recorded), is reported and refused
+ * (NULL). __GFP_ZERO grows are only zeroed beyond the old usable size, as
+ * krealloc() does: the caller must have zeroed the old object if it wants
+ * zeroes up to there.
  *
  * Context: Any context; may sleep if @gfp allows it.
  * Return: the object, ZERO_SIZE_PTR for @new_size 0, or NULL (@ptr is
@@ -726,9 +731,13 @@ EXPORT_SYMBOL_NS_GPL(gospan_free_sensitive, GOSPAN);
  */
 void *gospan_realloc(const void *ptr, size_t new_size, gfp_t gfp)
 {
-	size_t ks;
+	long ks;
 	void *p;
 
+	if (unlikely(in_nmi())) {
+		gospan_refuse_nmi();
+		return NULL;
+	}
 	if (unlikely(!new_size)) {
 		gospan_free(ptr);
 		return ZERO_SIZE_PTR;
@@ -736,8 +745,12 @@ void *gospan_realloc(const void *ptr, size_t new_size, gfp_t gfp)
 	if (ZERO_OR_NULL_PTR(ptr))
 		return gospan_alloc(new_size, gfp);
 	ks = usable_size(ptr, true, _RET_IP_);
-	if (!ks)
+	if (ks < 0)
 		return NULL;
+	if (!ks) {	/* a tiny object: its size is not known */
+		report(GOSPAN_ERR_WRONG_CACHE, NULL, NULL, ptr, GOSPAN_TINY_SPANCLASS, _RET_IP_);
+		return NULL;
+	}
 	if (new_size <= ks && IS_ALIGNED((unsigned long)ptr, kmalloc_align(new_size))) {
 		if (want_init_on_alloc(gfp))
 			memset((void *)ptr + new_size, 0, ks - new_size);
@@ -746,7 +759,7 @@ void *gospan_realloc(const void *ptr, size_t new_size, gfp_t gfp)
 	p = gospan_alloc(new_size, gfp);
 	if (!p)
 		return NULL;
-	memcpy(p, ptr, min(ks, new_size));
+	memcpy(p, ptr, min_t(size_t, ks, new_size));
 	gospan_free(ptr);
 	return p;
 }
@@ -768,6 +781,10 @@ void *gospan_alloc_array(size_t n, size_t size, gfp_t gfp)
 {
 	size_t bytes;
 
+	if (unlikely(in_nmi())) {
+		gospan_refuse_nmi();
+		return NULL;
+	}
 	if (unlikely(check_mul_overflow(n, size, &bytes))) {
 		report(GOSPAN_ERR_BAD_SIZE, NULL, NULL, NULL, n, _RET_IP_);
 		return NULL;
@@ -789,6 +806,10 @@ void *gospan_calloc(size_t n, size_t size, gfp_t gfp)
 {
 	size_t bytes;
 
+	if (unlikely(in_nmi())) {
+		gospan_refuse_nmi();
+		return NULL;
+	}
 	if (unlikely(check_mul_overflow(n, size, &bytes))) {
 		report(GOSPAN_ERR_BAD_SIZE, NULL, NULL, NULL, n, _RET_IP_);
 		return NULL;

@@ -136,6 +136,7 @@ static __always_inline void gospan_free_hook(const void *p, size_t size, unsigne
 
 /* gospan.c: an allocation in NMI context, refused: counted, reported later. */
 void gospan_refuse_nmi(void);
+bool gospan_allocated(const void *ptr, unsigned long caller);
 
 /* rcufree.c */
 void gospan_rcufree_init(struct dentry *root);

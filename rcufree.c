@@ -23,7 +23,8 @@
  * Locking: struct gospan_rcu_cpu's fields are under its @lock, a raw
  * spinlock taken with interrupts off (the call comes from any context but
  * NMI, on PREEMPT_RT too, as kvfree_rcu()'s per-CPU lock is raw). It is a
- * leaf: nothing else is taken under it but timer and workqueue internals.
+ * leaf: nothing else is taken under it but the timer, workqueue and
+ * call_rcu() internals (raw locks all), as under kvfree_rcu()'s.
  */
 #include <linux/atomic.h>
 #include <linux/debugfs.h>
@@ -48,37 +49,52 @@
  *	the slot is free. Set by the monitor and cleared by the batch's work
  *	once every object is freed, both under the CPU's lock; the work reads
  *	the list without it (nobody else touches a busy slot).
+ * @n: how many objects @objs holds (the walk stops there, whatever the
+ *	chain says: see gospan_free_call_rcu() on double frees)
+ * @first: the sequence number of its oldest object
  * @owner: the CPU's state
  */
 struct gospan_rcu_batch {
 	struct rcu_work rwork;
 	struct rcu_head *objs;
+	unsigned long n;
+	unsigned long first;
 	struct gospan_rcu_cpu *owner;
 };
 
 /**
  * struct gospan_rcu_cpu - one CPU's objects on their way to gospan_free()
- * @lock: protects @pending, @npending and each batch's @objs
- * @pending: objects not yet in a batch, chained through their rcu_heads
+ * @lock: protects everything below but @monitor
+ * @pending: objects not yet in a batch, newest first, chained through their
+ *	rcu_heads
  * @npending: how many
+ * @queued: objects queued on this CPU since load: the sequence number of
+ *	the newest (sequence numbers are per CPU and start at 1)
+ * @formed: the sequence number of the newest object in a batch: @pending
+ *	holds those after it
  * @batch: two slots, as kvfree_rcu() has: a new batch can start while the
  *	last one waits; when both wait, @pending keeps growing
  * @monitor: turns @pending into a batch
- * @queued: objects queued on this CPU since load (statistics)
  * @batches: batches started on this CPU since load (statistics)
+ *
+ * Every object with a sequence number up to some S is freed once @formed
+ * >= S and no busy slot's @first is <= S: what gospan_rcu_barrier() waits
+ * for, with S read when it starts, so that objects queued meanwhile do not
+ * keep it waiting.
  */
 struct gospan_rcu_cpu {
 	raw_spinlock_t lock;
 	struct rcu_head *pending;
 	unsigned long npending;
+	unsigned long queued;
+	unsigned long formed;
 	struct gospan_rcu_batch batch[2];
 	struct delayed_work monitor;
-	unsigned long queued;
 	unsigned long batches;
 };
 
 static DEFINE_PER_CPU(struct gospan_rcu_cpu, gospan_rcu_cpus);
-/* Objects queued and not yet freed, on every CPU: the barrier's shortcut. */
+/* Objects queued and not yet freed, on every CPU (statistics). */
 static atomic_long_t gospan_rcu_inflight;
 
 static void *rcu_head_object(struct rcu_head *head)
@@ -91,41 +107,50 @@ static void batch_work(struct work_struct *work)
 {
 	struct gospan_rcu_batch *b = container_of(to_rcu_work(work),
 						  struct gospan_rcu_batch, rwork);
-	struct rcu_head *head, *next;
-	unsigned long flags, n = 0;
+	struct rcu_head *head = READ_ONCE(b->objs), *next;
+	unsigned long flags, n = READ_ONCE(b->n), i;
 
-	/* The slot is this work's until @objs is NULL again: no lock needed. */
-	for (head = READ_ONCE(b->objs); head; head = next, n++) {
+	/* The slot is this work's until @objs is NULL again. */
+	for (i = 0; i < n && head; i++, head = next) {
 		next = head->next;	/* the head is inside the object */
 		gospan_free(rcu_head_object(head));
-		if (!(n % 64))
+		if (!(i % 64))
 			cond_resched();
 	}
-	atomic_long_sub(n, &gospan_rcu_inflight);
-	/* Only now: gospan_rcu_barrier() takes an empty slot for a finished batch. */
 	raw_spin_lock_irqsave(&b->owner->lock, flags);
 	b->objs = NULL;
+	atomic_long_sub(n, &gospan_rcu_inflight);
 	raw_spin_unlock_irqrestore(&b->owner->lock, flags);
 }
 
-/* Start a batch with the CPU's pending objects, if a slot is free. */
-static void monitor_work(struct work_struct *work)
+/* Start a batch with the CPU's pending objects, if a slot is free. Lock held. */
+static void start_batch_locked(struct gospan_rcu_cpu *rc)
 {
-	struct gospan_rcu_cpu *rc = container_of(to_delayed_work(work),
-						 struct gospan_rcu_cpu, monitor);
-	unsigned long flags;
 	unsigned int i;
 
-	raw_spin_lock_irqsave(&rc->lock, flags);
+	lockdep_assert_held(&rc->lock);
 	for (i = 0; i < ARRAY_SIZE(rc->batch) && rc->pending; i++) {
 		if (rc->batch[i].objs)
 			continue;
 		rc->batch[i].objs = rc->pending;
+		rc->batch[i].n = rc->npending;
+		rc->batch[i].first = rc->formed + 1;
+		rc->formed = rc->queued;
 		rc->pending = NULL;
 		rc->npending = 0;
 		rc->batches++;
 		queue_rcu_work(system_wq, &rc->batch[i].rwork);
 	}
+}
+
+static void monitor_work(struct work_struct *work)
+{
+	struct gospan_rcu_cpu *rc = container_of(to_delayed_work(work),
+						 struct gospan_rcu_cpu, monitor);
+	unsigned long flags;
+
+	raw_spin_lock_irqsave(&rc->lock, flags);
+	start_batch_locked(rc);
 	/* Both slots wait for their grace periods: look again later. */
 	if (rc->pending)
 		mod_delayed_work(system_wq, &rc->monitor, GOSPAN_RCU_DELAY);
@@ -141,8 +166,14 @@ static void monitor_work(struct work_struct *work)
  * joins its CPU's pending list, which becomes a batch after a short delay
  * or when it is long: one grace period per batch. With @head NULL (the
  * object has no rcu_head: kfree_rcu_mightsleep()), the caller waits for a
- * grace period and frees the object itself. Bad pointers are reported when
- * the batch frees them, by gospan_free().
+ * grace period and frees the object itself.
+ *
+ * A pointer that is not an allocated object is reported and refused here.
+ * An object queued twice before its batch frees it cannot be told from a
+ * good one (kfree_rcu() cannot either, without CONFIG_DEBUG_OBJECTS_RCU_HEAD):
+ * its rcu_head is rewritten, the batch reports the second free, and the
+ * objects queued on that CPU between the two calls may be lost (leaked,
+ * never freed early).
  *
  * Context: Any context but NMI, which is refused with a report; with
  * @head NULL, process context (sleeps).
@@ -152,16 +183,18 @@ void gospan_free_call_rcu(struct rcu_head *head, void *ptr)
 	struct gospan_rcu_cpu *rc;
 	unsigned long flags, n;
 
+	if (unlikely(in_nmi())) {
+		gospan_refuse_nmi();
+		return;
+	}
 	if (!head) {
 		might_sleep();
 		synchronize_rcu();
 		gospan_free(ptr);
 		return;
 	}
-	if (unlikely(in_nmi())) {
-		gospan_refuse_nmi();
+	if (unlikely(!gospan_allocated(ptr, _RET_IP_)))
 		return;
-	}
 	head->func = (rcu_callback_t)((unsigned long)head - (unsigned long)ptr);
 	atomic_long_inc(&gospan_rcu_inflight);
 	local_irq_save(flags);
@@ -180,49 +213,68 @@ void gospan_free_call_rcu(struct rcu_head *head, void *ptr)
 }
 EXPORT_SYMBOL_NS_GPL(gospan_free_call_rcu, GOSPAN);
 
+/* Whether every object a CPU queued up to sequence number seq is freed. */
+static bool done_until(struct gospan_rcu_cpu *rc, unsigned long seq)
+{
+	unsigned long flags;
+	unsigned int i;
+	bool done;
+
+	raw_spin_lock_irqsave(&rc->lock, flags);
+	done = rc->formed >= seq;
+	for (i = 0; i < ARRAY_SIZE(rc->batch); i++)
+		if (rc->batch[i].objs && rc->batch[i].first <= seq)
+			done = false;
+	if (!done)
+		start_batch_locked(rc);	/* a slot may have come free */
+	raw_spin_unlock_irqrestore(&rc->lock, flags);
+	return done;
+}
+
 /**
  * gospan_rcu_barrier() - wait for every gospan_free_rcu() so far
  *
  * Like kvfree_rcu_barrier(): returns when every object queued by
  * gospan_free_call_rcu() before the call has been freed. Objects queued
- * meanwhile by others may be freed too.
+ * meanwhile do not keep it waiting: it waits for each CPU's sequence
+ * number as it was when it started (struct gospan_rcu_cpu).
  *
  * Context: Process context; sleeps.
  */
 void gospan_rcu_barrier(void)
 {
+	unsigned long *snap, flags;
 	struct gospan_rcu_cpu *rc;
 	unsigned int cpu, i;
 	bool again;
 
 	might_sleep();
-	while (atomic_long_read(&gospan_rcu_inflight)) {
-		/* Pending lists become batches, then the batches are freed. */
-		for_each_possible_cpu(cpu) {
-			rc = per_cpu_ptr(&gospan_rcu_cpus, cpu);
-			mod_delayed_work(system_wq, &rc->monitor, 0);
-			flush_delayed_work(&rc->monitor);
-		}
-		for_each_possible_cpu(cpu) {
-			rc = per_cpu_ptr(&gospan_rcu_cpus, cpu);
-			for (i = 0; i < ARRAY_SIZE(rc->batch); i++)
-				flush_rcu_work(&rc->batch[i].rwork);
-		}
-		/*
-		 * Done when no object waits for a batch and no batch waits or
-		 * frees: a monitor that found both slots busy (or ran again
-		 * meanwhile and started a batch) leaves work for another round.
-		 */
-		again = false;
-		for_each_possible_cpu(cpu) {
-			rc = per_cpu_ptr(&gospan_rcu_cpus, cpu);
-			again |= !!READ_ONCE(rc->pending);
-			for (i = 0; i < ARRAY_SIZE(rc->batch); i++)
-				again |= !!READ_ONCE(rc->batch[i].objs);
-		}
-		if (!again)
-			break;
+	snap = kcalloc(nr_cpu_ids, sizeof(*snap), GFP_KERNEL | __GFP_NOFAIL);
+	for_each_possible_cpu(cpu) {
+		rc = per_cpu_ptr(&gospan_rcu_cpus, cpu);
+		raw_spin_lock_irqsave(&rc->lock, flags);
+		snap[cpu] = rc->queued;
+		start_batch_locked(rc);
+		raw_spin_unlock_irqrestore(&rc->lock, flags);
 	}
+	do {
+		/*
+		 * One grace period for every batch started so far, then their
+		 * works; a CPU whose old objects waited for a free slot starts
+		 * a batch of them in done_until(), for the next round.
+		 */
+		rcu_barrier();
+		for_each_possible_cpu(cpu) {
+			rc = per_cpu_ptr(&gospan_rcu_cpus, cpu);
+			for (i = 0; i < ARRAY_SIZE(rc->batch); i++)
+				flush_work(&rc->batch[i].rwork.work);
+		}
+		again = false;
+		for_each_possible_cpu(cpu)
+			if (!done_until(per_cpu_ptr(&gospan_rcu_cpus, cpu), snap[cpu]))
+				again = true;
+	} while (again);
+	kfree(snap);
 }
 EXPORT_SYMBOL_NS_GPL(gospan_rcu_barrier, GOSPAN);
 
@@ -296,9 +348,17 @@ void gospan_rcufree_init(struct dentry *root)
 /* At unload: nothing may be left queued, nor a work item pending. */
 void gospan_rcufree_exit(void)
 {
-	unsigned int cpu;
+	unsigned int cpu, i;
 
 	gospan_rcu_barrier();
 	for_each_possible_cpu(cpu)
 		cancel_delayed_work_sync(&per_cpu_ptr(&gospan_rcu_cpus, cpu)->monitor);
+	/* A batch's work may still be returning after it cleared its slot. */
+	rcu_barrier();
+	for_each_possible_cpu(cpu) {
+		struct gospan_rcu_cpu *rc = per_cpu_ptr(&gospan_rcu_cpus, cpu);
+
+		for (i = 0; i < ARRAY_SIZE(rc->batch); i++)
+			flush_work(&rc->batch[i].rwork.work);
+	}
 }

@@ -11,13 +11,16 @@
  *  - gospan_free_sensitive() zeroes the whole usable size, and never an
  *    object that is not allocated;
  *  - gospan_free_rcu(): nothing is freed before a grace period, frees are
- *    batched, and gospan_rcu_barrier() and cache destroy lose none;
+ *    batched, an object freed already is refused, and gospan_rcu_barrier()
+ *    and cache destroy lose none, and the barrier returns while others keep
+ *    queueing;
  *  - GOSPAN_TYPESAFE_BY_RCU: a freed object's memory stays an object of
  *    its cache while a reader is inside rcu_read_lock(), and leaves after;
  *  - an allocation in NMI context gets NULL and touches nothing.
  */
 #include <kunit/test.h>
 #include <linux/completion.h>
+#include <linux/cpumask.h>
 #include <linux/delay.h>
 #include <linux/kthread.h>
 #include <linux/overflow.h>
@@ -252,7 +255,11 @@ static void free_rcu_batched(struct kunit *test)
 	}
 	k = NULL;
 	gospan_free_rcu(k, rcu);	/* a no-op */
-	/* The grace period cannot end while this reader is inside. */
+	/*
+	 * Batches start within GOSPAN_RCU_DELAY (20 ms): wait for longer. The
+	 * grace period cannot end while this reader is inside.
+	 */
+	mdelay(60);
 	KUNIT_EXPECT_EQ(test, cache_live(c), (long)n);
 	rcu_read_unlock();
 	gospan_rcu_barrier();
@@ -260,6 +267,13 @@ static void free_rcu_batched(struct kunit *test)
 	/* A few batches (each 1024 objects start one), not one per object. */
 	KUNIT_EXPECT_GE(test, gospan_rcufree_batches() - batches, 1UL);
 	KUNIT_EXPECT_LE(test, gospan_rcufree_batches() - batches, 2UL * num_possible_cpus() + 4);
+
+	/* An object freed already: reported at once, nothing queued. */
+	k = gospan_cache_alloc(c, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, k);
+	gospan_cache_free(c, k);
+	gospan_free_rcu(k, rcu);
+	gospan_expect_reports(test, 1);
 
 	/* gospan_alloc() objects, and a cache destroyed right after. */
 	for (i = 0; i < 100; i++) {
@@ -275,6 +289,73 @@ static void free_rcu_batched(struct kunit *test)
 	/* No live object at destroy: it waited for them. */
 	gospan_cache_destroy(c);
 	gospan_rcu_barrier();
+}
+
+struct rcu_flood {
+	struct gospan_cache *cache;
+	bool stop;
+	unsigned long queued;
+};
+
+/* Queue objects through gospan_free_rcu() as fast as they come. */
+static int rcu_flood_fn(void *arg)
+{
+	struct rcu_flood *fl = arg;
+	struct rcu_obj *o;
+
+	while (!READ_ONCE(fl->stop)) {
+		o = gospan_cache_alloc(fl->cache, GFP_KERNEL);
+		if (o) {
+			gospan_free_rcu(o, rcu);
+			fl->queued++;
+		}
+		if (!(fl->queued % 32))
+			cond_resched();
+	}
+	return 0;
+}
+
+/*
+ * gospan_rcu_barrier() while other CPUs keep queueing: it waits for what
+ * was queued before it, and returns although the queues never empty.
+ */
+static void rcu_barrier_under_load(struct kunit *test)
+{
+	struct gospan_cache *mine = gospan_cache_create("rcu_mine", sizeof(struct rcu_obj), 0, 0,
+							ctor_nop);
+	struct rcu_flood fl = {
+		.cache = gospan_cache_create("rcu_flood", sizeof(struct rcu_obj), 0, 0, ctor_nop),
+	};
+	struct task_struct *t[2];
+	unsigned long start;
+	struct rcu_obj *o;
+	unsigned int i;
+
+	KUNIT_ASSERT_TRUE(test, mine && fl.cache);
+	for (i = 0; i < ARRAY_SIZE(t); i++) {
+		t[i] = kthread_run(rcu_flood_fn, &fl, "gospan_rcuflood%u", i);
+		KUNIT_ASSERT_FALSE(test, IS_ERR(t[i]));
+		get_task_struct(t[i]);
+	}
+	msleep(50);
+	for (i = 0; i < 500; i++) {
+		o = gospan_cache_alloc(mine, GFP_KERNEL);
+		KUNIT_ASSERT_NOT_NULL(test, o);
+		gospan_free_rcu(o, rcu);
+	}
+	start = jiffies;
+	gospan_rcu_barrier();
+	kunit_info(test, "barrier: %u ms under a flood of %lu objects",
+		   jiffies_to_msecs(jiffies - start), READ_ONCE(fl.queued));
+	KUNIT_EXPECT_EQ(test, cache_live(mine), 0L);
+	KUNIT_EXPECT_LT(test, jiffies - start, 30UL * HZ);
+	WRITE_ONCE(fl.stop, true);
+	for (i = 0; i < ARRAY_SIZE(t); i++) {
+		kthread_stop(t[i]);
+		put_task_struct(t[i]);
+	}
+	gospan_cache_destroy(mine);
+	gospan_cache_destroy(fl.cache);
 }
 
 #define TYPESAFE_MAGIC	0x7e57a11eU
@@ -400,8 +481,29 @@ struct typesafe_stress {
 	struct gospan_cache *cache;
 	struct typesafe_obj *slot[TS_SLOTS];
 	bool stop;
-	unsigned long reads, broken, cycles;
+	unsigned long reads, broken, cycles, scribbles;
 };
+
+/* Write over whatever memory other classes get: freed pages, if any. */
+static int typesafe_scribble(void *arg)
+{
+	struct typesafe_stress *st = arg;
+	void *p[32];
+	unsigned int i;
+
+	while (!READ_ONCE(st->stop)) {
+		for (i = 0; i < ARRAY_SIZE(p); i++) {
+			p[i] = gospan_alloc(sizeof(struct typesafe_obj), GFP_KERNEL);
+			if (p[i])
+				memset(p[i], 0xee, sizeof(struct typesafe_obj));
+		}
+		for (i = 0; i < ARRAY_SIZE(p); i++)
+			gospan_free(p[i]);
+		st->scribbles++;
+		cond_resched();
+	}
+	return 0;
+}
 
 /* Allocate into random slots, freeing what was there. */
 static int typesafe_churn(void *arg)
@@ -429,6 +531,7 @@ static int typesafe_check(void *arg)
 {
 	struct typesafe_stress *st = arg;
 	struct typesafe_obj *o;
+	struct gospan_mspan *s;
 	unsigned int k, i;
 
 	while (!READ_ONCE(st->stop)) {
@@ -438,7 +541,9 @@ static int typesafe_check(void *arg)
 			o = READ_ONCE(st->slot[k]);
 			if (!o)
 				continue;
-			if (READ_ONCE(o->magic) != TYPESAFE_MAGIC)
+			s = gospan_span_of(o);
+			if (!s || s->spanclass != st->cache->spanclass ||
+			    READ_ONCE(o->magic) != TYPESAFE_MAGIC)
 				st->broken++;
 			st->reads++;
 		}
@@ -454,8 +559,11 @@ static int typesafe_check(void *arg)
  */
 static void typesafe_by_rcu_stress(struct kunit *test)
 {
+	static int (* const fns[])(void *) = {
+		typesafe_check, typesafe_churn, typesafe_churn, typesafe_scribble,
+	};
 	struct typesafe_stress *st = kunit_kzalloc(test, sizeof(*st), GFP_KERNEL);
-	struct task_struct *t[3];
+	struct task_struct *t[ARRAY_SIZE(fns)];
 	unsigned int i;
 
 	KUNIT_ASSERT_NOT_NULL(test, st);
@@ -463,10 +571,10 @@ static void typesafe_by_rcu_stress(struct kunit *test)
 					GOSPAN_TYPESAFE_BY_RCU, typesafe_ctor);
 	KUNIT_ASSERT_NOT_NULL(test, st->cache);
 	for (i = 0; i < ARRAY_SIZE(t); i++) {
-		t[i] = kthread_create(i ? typesafe_churn : typesafe_check, st, "gospan_ts%u", i);
+		t[i] = kthread_create(fns[i], st, "gospan_ts%u", i);
 		KUNIT_ASSERT_FALSE(test, IS_ERR(t[i]));
 		get_task_struct(t[i]);
-		kthread_bind(t[i], i % num_online_cpus());
+		kthread_bind(t[i], cpumask_nth(i % num_online_cpus(), cpu_online_mask));
 		wake_up_process(t[i]);
 	}
 	for (i = 0; i < 20; i++) {
@@ -478,7 +586,8 @@ static void typesafe_by_rcu_stress(struct kunit *test)
 		kthread_stop(t[i]);
 		put_task_struct(t[i]);
 	}
-	kunit_info(test, "%lu reads, %lu alloc/free cycles", st->reads, st->cycles);
+	kunit_info(test, "%lu reads, %lu alloc/free cycles, %lu scribbles", st->reads,
+		   st->cycles, st->scribbles);
 	KUNIT_EXPECT_GT(test, st->reads, 0UL);
 	KUNIT_EXPECT_EQ(test, st->broken, 0UL);
 	for (i = 0; i < TS_SLOTS; i++)
@@ -529,7 +638,8 @@ static struct kunit_case gospan_kmalloc_cases[] = {
 	KUNIT_CASE(realloc_failure_and_bad_pointers),
 	KUNIT_CASE(array_overflow),
 	KUNIT_CASE(free_sensitive),
-	KUNIT_CASE(free_rcu_batched),
+	KUNIT_CASE_SLOW(free_rcu_batched),
+	KUNIT_CASE_SLOW(rcu_barrier_under_load),
 	KUNIT_CASE(typesafe_by_rcu_reader),
 	KUNIT_CASE_SLOW(typesafe_by_rcu_stress),
 	KUNIT_CASE(nmi_refused),

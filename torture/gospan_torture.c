@@ -716,13 +716,14 @@ static bool check_obj(struct tctx *x, const struct tobj *o, u32 tag, const char 
 static void check_new(struct tctx *x, const struct tobj *o, gfp_t gfp)
 {
 	unsigned long align = o->tc ? o->tc->obj_align : alloc_obj_align(o->size);
+	bool tiny = o->tc && (o->tc->flags & GOSPAN_TINY);
 	size_t usable = gospan_size(o->p);
 	unsigned long nz;
 
 	if ((unsigned long)o->p & (align - 1))
 		tfail(&nr_corruptions, "%s: %s object %p of %u bytes is not aligned to %lu",
 		      x->where, obj_name(o), o->p, o->size, align);
-	if (usable < o->size)
+	if (tiny ? usable : usable < o->size)
 		tfail(&nr_corruptions, "%s: %s object %p of %u bytes: gospan_size() says %zu",
 		      x->where, obj_name(o), o->p, o->size, usable);
 	if (gfp & __GFP_ZERO) {

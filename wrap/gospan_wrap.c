@@ -371,8 +371,12 @@ void *gospan_wrap_kvrealloc_noprof(const void *p, size_t size, gfp_t flags)
 							  NUMA_NO_NODE);
 	if (!gospan_owns(p))
 		return kvrealloc_noprof(p, size, flags);
-	if (size <= WRAP_MAX_OBJECT)
-		return gospan_realloc(p, size, flags);
+	if (size <= WRAP_MAX_OBJECT) {
+		n = gospan_realloc(p, size, flags | __GFP_NOWARN);
+		if (n)
+			return n;
+	}
+	/* Too big for gospan, or gospan failed: the kernel's kvmalloc(). */
 	n = __kvmalloc_node_noprof(PASS_BUCKET_PARAMS(size, NULL), flags, NUMA_NO_NODE);
 	if (!n)
 		return NULL;
@@ -430,6 +434,18 @@ void gospan_wrap_kvfree_call_rcu(struct rcu_head *head, void *ptr)
 		kvfree_call_rcu(head, ptr);
 }
 EXPORT_SYMBOL_GPL(gospan_wrap_kvfree_call_rcu);
+
+/**
+ * gospan_wrap_kvfree_rcu_barrier() - kvfree_rcu_barrier() for gospan's batches too
+ *
+ * Context: Process context; sleeps.
+ */
+void gospan_wrap_kvfree_rcu_barrier(void)
+{
+	gospan_rcu_barrier();
+	kvfree_rcu_barrier();
+}
+EXPORT_SYMBOL_GPL(gospan_wrap_kvfree_rcu_barrier);
 
 /* The kmem_cache family. */
 
@@ -662,11 +678,15 @@ void gospan_wrap_kmem_cache_free_bulk(struct kmem_cache *s, size_t nr, void **p)
 {
 	size_t i;
 
-	if (ours(s) && to_wrap(s)->gc && nr && gospan_owns(p[0])) {
+	for (i = 0; ours(s) && to_wrap(s)->gc && i < nr; i++)
+		if (p[i] && !gospan_owns(p[i]))
+			break;
+	if (ours(s) && to_wrap(s)->gc && i == nr) {
 		gospan_cache_free_bulk(to_wrap(s)->gc, nr, p);
 		this_cpu_add(wrap_counts.gospan_frees, nr);
 		return;
 	}
+	/* The kernel's objects among them, or not a gospan cache: one by one. */
 	for (i = 0; i < nr; i++) {
 		if (s)
 			gospan_wrap_kmem_cache_free(s, p[i]);

@@ -36,6 +36,7 @@ void *gospan_wrap_kvrealloc_noprof(const void *p, size_t size, gfp_t flags);
 void gospan_wrap_kvfree(const void *p);
 void gospan_wrap_kvfree_sensitive(const void *p, size_t len);
 void gospan_wrap_kvfree_call_rcu(struct rcu_head *head, void *ptr);
+void gospan_wrap_kvfree_rcu_barrier(void);
 
 struct kmem_cache *gospan_wrap___kmem_cache_create_args(const char *name,
 							unsigned int object_size,
