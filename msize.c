@@ -16,7 +16,7 @@
 #include "msize.h"
 
 /**
- * gospan_size_roundup() - the usable size gospan would give a request
+ * gospan_size_roundup() - what a request gets, like kmalloc_size_roundup()
  * @size: requested size in bytes
  *
  * Like kmalloc_size_roundup(): small requests round up to the size class

@@ -107,7 +107,7 @@ static void fold_class(unsigned int spc, u64 *mallocs, u64 *frees, u64 *req, u64
 }
 
 /**
- * gospan_read_memstats() - a consistent snapshot of gospan's statistics
+ * gospan_read_memstats() - a snapshot of gospan's statistics, like Go's ReadMemStats
  * @stats: filled in
  *
  * Go's ReadMemStats, without stopping any CPU: the invariants listed with

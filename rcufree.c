@@ -158,7 +158,7 @@ static void monitor_work(struct work_struct *work)
 }
 
 /**
- * gospan_free_call_rcu() - free an object after a grace period
+ * gospan_free_call_rcu() - free an object after a grace period, like kvfree_call_rcu()
  * @head: the struct rcu_head inside the object, or NULL
  * @ptr: the object, from gospan_alloc() or a cache
  *
@@ -232,7 +232,7 @@ static bool done_until(struct gospan_rcu_cpu *rc, unsigned long seq)
 }
 
 /**
- * gospan_rcu_barrier() - wait for every gospan_free_rcu() so far
+ * gospan_rcu_barrier() - wait for gospan_free_rcu()s, like kvfree_rcu_barrier()
  *
  * Like kvfree_rcu_barrier(): returns when every object queued by
  * gospan_free_call_rcu() before the call has been freed. Objects queued
