@@ -757,6 +757,7 @@ void *gospan_realloc(const void *ptr, size_t new_size, gfp_t gfp)
 		gospan_refuse_nmi();
 		return NULL;
 	}
+	might_alloc(gfp);
 	if (unlikely(!new_size)) {
 		gospan_free(ptr);
 		return ZERO_SIZE_PTR;
@@ -804,6 +805,7 @@ void *gospan_alloc_array(size_t n, size_t size, gfp_t gfp)
 		gospan_refuse_nmi();
 		return NULL;
 	}
+	might_alloc(gfp);
 	if (unlikely(check_mul_overflow(n, size, &bytes))) {
 		report(GOSPAN_ERR_BAD_SIZE, NULL, NULL, NULL, n, _RET_IP_);
 		return NULL;
@@ -829,6 +831,7 @@ void *gospan_calloc(size_t n, size_t size, gfp_t gfp)
 		gospan_refuse_nmi();
 		return NULL;
 	}
+	might_alloc(gfp);
 	if (unlikely(check_mul_overflow(n, size, &bytes))) {
 		report(GOSPAN_ERR_BAD_SIZE, NULL, NULL, NULL, n, _RET_IP_);
 		return NULL;

@@ -542,6 +542,27 @@ static void init_on_alloc_free(struct kunit *test)
 	KUNIT_EXPECT_FALSE(test, memchr_inv(q, 0x3c, 96));
 	gospan_cache_free(ctor, q);
 	gospan_cache_destroy(ctor);
+
+	/*
+	 * TYPESAFE_BY_RCU: a reader may still look at a freed object, so
+	 * neither hook zeroes it (as SLUB); __GFP_ZERO still does.
+	 */
+	ctor = gospan_cache_create("init-typesafe", 96, 0, GOSPAN_TYPESAFE_BY_RCU, NULL);
+	KUNIT_ASSERT_NOT_NULL(test, ctor);
+	p = gospan_cache_alloc(ctor, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	memset(p, 0x77, 96);
+	gospan_cache_free(ctor, p);
+	KUNIT_EXPECT_FALSE(test, memchr_inv(p, 0x77, 96));
+	q = gospan_cache_alloc(ctor, GFP_KERNEL);
+	KUNIT_ASSERT_PTR_EQ(test, q, p);	/* the window hands it out again */
+	KUNIT_EXPECT_FALSE(test, memchr_inv(q, 0x77, 96));
+	gospan_cache_free(ctor, q);
+	q = gospan_cache_alloc(ctor, GFP_KERNEL | __GFP_ZERO);
+	KUNIT_ASSERT_NOT_NULL(test, q);
+	KUNIT_EXPECT_FALSE(test, memchr_inv(q, 0, 96));
+	gospan_cache_free(ctor, q);
+	gospan_cache_destroy(ctor);
 	unpin();
 }
 
