@@ -12,8 +12,9 @@
  * What goes where:
  *  - every allocation of the kmalloc and kmem_cache families comes from
  *    gospan, but __GFP_DMA/__GFP_DMA32 ones, caches gospan cannot hold
- *    (objects over 32 KiB, SLAB_CACHE_DMA, alignment over a gospan page)
- *    and kvmalloc() above 32 KiB, which the kernel serves as before;
+ *    (objects over 32 KiB, SLAB_CACHE_DMA, alignment over a gospan page),
+ *    which the kernel serves as before, and kvmalloc() above 32 KiB, which
+ *    vmalloc serves;
  *  - every free looks at the pointer: gospan's memory goes to gospan, and
  *    anything else (an object the kernel allocated, kstrdup()'s result, a
  *    fallback) to the kernel's own function;
@@ -36,6 +37,7 @@
 #include <linux/seq_file.h>
 #include <linux/slab.h>
 #include <linux/string.h>
+#include <linux/vmalloc.h>
 
 #include "../gospan.h"
 #include "gospan_wrap.h"
@@ -332,11 +334,17 @@ size_t gospan_wrap_kmalloc_size_roundup(size_t size)
 EXPORT_SYMBOL_GPL(gospan_wrap_kmalloc_size_roundup);
 
 /**
- * gospan_wrap___kvmalloc_node() - kvmalloc(): gospan up to 32 KiB
+ * gospan_wrap___kvmalloc_node() - kvmalloc(): gospan up to 32 KiB, vmalloc above
  * @size: bytes
  * @b: the kmem_buckets (with CONFIG_SLAB_BUCKETS), not used
  * @flags: GFP flags
- * @node: NUMA node hint
+ * @node: NUMA node hint (not used above 32 KiB either: vmalloc's node
+ *	entry point is not exported)
+ *
+ * Up to 32 KiB from gospan, and from the kernel's kvmalloc() if gospan
+ * fails. Above, from vmalloc when @flags allow sleeping (vmalloc cannot
+ * otherwise; the kernel's kvmalloc() then tries only kmalloc(), and so
+ * does this: gospan's large objects).
  *
  * Context: As the kernel's function it stands for.
  * Return: the memory, or NULL.
@@ -345,11 +353,19 @@ void *gospan_wrap___kvmalloc_node_noprof(DECL_BUCKET_PARAMS(size, b), gfp_t flag
 {
 	void *p = NULL;
 
-	if (size <= WRAP_MAX_OBJECT && gospan_flags(flags))
+	if (!gospan_flags(flags))
+		return counted(__kvmalloc_node_noprof(PASS_BUCKET_PARAMS(size, b), flags, node),
+			       false);
+	if (size <= WRAP_MAX_OBJECT) {
 		p = gospan_alloc(size, flags | __GFP_NOWARN);
-	if (p)
-		return counted(p, true);
-	return counted(__kvmalloc_node_noprof(PASS_BUCKET_PARAMS(size, b), flags, node), false);
+		if (p)
+			return counted(p, true);
+		return counted(__kvmalloc_node_noprof(PASS_BUCKET_PARAMS(size, b), flags, node),
+			       false);
+	}
+	if (!gfpflags_allow_blocking(flags))
+		return counted(gospan_alloc(size, flags), true);
+	return counted(__vmalloc_noprof(size, flags), false);
 }
 EXPORT_SYMBOL_GPL(gospan_wrap___kvmalloc_node_noprof);
 
