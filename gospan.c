@@ -785,6 +785,23 @@ void *gospan_realloc(const void *ptr, size_t new_size, gfp_t gfp)
 }
 EXPORT_SYMBOL_NS_GPL(gospan_realloc, GOSPAN);
 
+/* gospan_alloc_array() and gospan_calloc(): n * size bytes, or a report. */
+static void *alloc_array(size_t n, size_t size, gfp_t gfp, unsigned long caller)
+{
+	size_t bytes;
+
+	if (unlikely(in_nmi())) {
+		gospan_refuse_nmi();
+		return NULL;
+	}
+	might_alloc(gfp);
+	if (unlikely(check_mul_overflow(n, size, &bytes))) {
+		report(GOSPAN_ERR_BAD_SIZE, NULL, NULL, NULL, n, caller);
+		return NULL;
+	}
+	return gospan_alloc(bytes, gfp);
+}
+
 /**
  * gospan_alloc_array() - allocate an array, like kmalloc_array()
  * @n: number of elements
@@ -799,18 +816,7 @@ EXPORT_SYMBOL_NS_GPL(gospan_realloc, GOSPAN);
  */
 void *gospan_alloc_array(size_t n, size_t size, gfp_t gfp)
 {
-	size_t bytes;
-
-	if (unlikely(in_nmi())) {
-		gospan_refuse_nmi();
-		return NULL;
-	}
-	might_alloc(gfp);
-	if (unlikely(check_mul_overflow(n, size, &bytes))) {
-		report(GOSPAN_ERR_BAD_SIZE, NULL, NULL, NULL, n, _RET_IP_);
-		return NULL;
-	}
-	return gospan_alloc(bytes, gfp);
+	return alloc_array(n, size, gfp, _RET_IP_);
 }
 EXPORT_SYMBOL_NS_GPL(gospan_alloc_array, GOSPAN);
 
@@ -825,18 +831,7 @@ EXPORT_SYMBOL_NS_GPL(gospan_alloc_array, GOSPAN);
  */
 void *gospan_calloc(size_t n, size_t size, gfp_t gfp)
 {
-	size_t bytes;
-
-	if (unlikely(in_nmi())) {
-		gospan_refuse_nmi();
-		return NULL;
-	}
-	might_alloc(gfp);
-	if (unlikely(check_mul_overflow(n, size, &bytes))) {
-		report(GOSPAN_ERR_BAD_SIZE, NULL, NULL, NULL, n, _RET_IP_);
-		return NULL;
-	}
-	return gospan_alloc(bytes, gfp | __GFP_ZERO);
+	return alloc_array(n, size, gfp | __GFP_ZERO, _RET_IP_);
 }
 EXPORT_SYMBOL_NS_GPL(gospan_calloc, GOSPAN);
 
