@@ -94,7 +94,7 @@ struct gospan_rcu_cpu {
 };
 
 static DEFINE_PER_CPU(struct gospan_rcu_cpu, gospan_rcu_cpus);
-/* Objects queued and not yet freed, on every CPU (statistics). */
+/* Objects queued and not yet freed, on every CPU: the barrier's shortcut. */
 static atomic_long_t gospan_rcu_inflight;
 
 static void *rcu_head_object(struct rcu_head *head)
@@ -119,6 +119,7 @@ static void batch_work(struct work_struct *work)
 	}
 	raw_spin_lock_irqsave(&b->owner->lock, flags);
 	b->objs = NULL;
+	smp_mb__before_atomic();	/* the frees before the count: see the barrier */
 	atomic_long_sub(n, &gospan_rcu_inflight);
 	raw_spin_unlock_irqrestore(&b->owner->lock, flags);
 }
@@ -249,6 +250,13 @@ void gospan_rcu_barrier(void)
 	bool again;
 
 	might_sleep();
+	/*
+	 * Nothing queued and not yet freed: nothing to wait for (a batch
+	 * lowers the count under its CPU's lock after its frees, which the
+	 * acquire makes visible here).
+	 */
+	if (!atomic_long_read_acquire(&gospan_rcu_inflight))
+		return;
 	snap = kcalloc(nr_cpu_ids, sizeof(*snap), GFP_KERNEL | __GFP_NOFAIL);
 	for_each_possible_cpu(cpu) {
 		rc = per_cpu_ptr(&gospan_rcu_cpus, cpu);
