@@ -316,6 +316,18 @@ static void report(enum gospan_error kind, struct gospan_cache *cache,
 			   (void *)caller);
 }
 
+/* A double free of each object of word w of s whose bit is set in bits. */
+static void report_double_bits(struct gospan_cache *cache, struct gospan_mspan *s,
+			       unsigned int w, unsigned long bits, unsigned long caller)
+{
+	unsigned int b;
+
+	for_each_set_bit(b, &bits, BITS_PER_LONG)
+		report(GOSPAN_ERR_DOUBLE_FREE, cache, NULL,
+		       (void *)(s->base + ((unsigned long)w * BITS_PER_LONG + b) * s->elemsize),
+		       s->spanclass, caller);
+}
+
 /**
  * gospan_report_late_double_frees() - double frees found by a fold
  * @s: the span; its owner folded word @word of its freed bits
@@ -333,13 +345,8 @@ static void report(enum gospan_error kind, struct gospan_cache *cache,
 void gospan_report_late_double_frees(struct gospan_mspan *s, unsigned int word,
 				     unsigned long bits)
 {
-	unsigned int b;
-
 	this_cpu_sub(gospan_mstats->class[s->spanclass].frees, hweight_long(bits));
-	for_each_set_bit(b, &bits, BITS_PER_LONG)
-		report(GOSPAN_ERR_DOUBLE_FREE, NULL, NULL,
-		       (void *)(s->base + ((unsigned long)word * BITS_PER_LONG + b) * s->elemsize),
-		       s->spanclass, _RET_IP_);
+	report_double_bits(NULL, s, word, bits, _RET_IP_);
 }
 
 /*
@@ -457,10 +464,8 @@ void *gospan_alloc(size_t size, gfp_t gfp)
 	unsigned int cls;
 	void *p;
 
-	if (unlikely(in_nmi())) {
-		gospan_refuse_nmi();
+	if (gospan_nmi_refused())
 		return NULL;
-	}
 	might_alloc(gfp);
 	if (unlikely(!size || size > GOSPAN_MAX_SMALL_SIZE || (gfp & GOSPAN_GFP_REFUSED)))
 		return alloc_slow(size, gfp, _RET_IP_);
@@ -588,12 +593,6 @@ void gospan_free(const void *ptr)
 	free_checked(NULL, ptr, _RET_IP_);
 }
 EXPORT_SYMBOL_NS_GPL(gospan_free, GOSPAN);
-
-/* What gospan_alloc(size) is aligned to (msize.h). */
-static unsigned long kmalloc_align(size_t size)
-{
-	return max_t(unsigned long, ARCH_KMALLOC_MINALIGN, size & -size);
-}
 
 /*
  * The usable size of the object at ptr: its class's size or its whole
@@ -753,10 +752,8 @@ void *gospan_realloc(const void *ptr, size_t new_size, gfp_t gfp)
 	long ks;
 	void *p;
 
-	if (unlikely(in_nmi())) {
-		gospan_refuse_nmi();
+	if (gospan_nmi_refused())
 		return NULL;
-	}
 	might_alloc(gfp);
 	if (unlikely(!new_size)) {
 		gospan_free(ptr);
@@ -771,7 +768,7 @@ void *gospan_realloc(const void *ptr, size_t new_size, gfp_t gfp)
 		report(GOSPAN_ERR_WRONG_CACHE, NULL, NULL, ptr, GOSPAN_TINY_SPANCLASS, _RET_IP_);
 		return NULL;
 	}
-	if (new_size <= ks && IS_ALIGNED((unsigned long)ptr, kmalloc_align(new_size))) {
+	if (new_size <= ks && IS_ALIGNED((unsigned long)ptr, gospan_kmalloc_align(new_size))) {
 		if (want_init_on_alloc(gfp))
 			memset((void *)ptr + new_size, 0, ks - new_size);
 		return (void *)ptr;
@@ -790,10 +787,8 @@ static void *alloc_array(size_t n, size_t size, gfp_t gfp, unsigned long caller)
 {
 	size_t bytes;
 
-	if (unlikely(in_nmi())) {
-		gospan_refuse_nmi();
+	if (gospan_nmi_refused())
 		return NULL;
-	}
 	might_alloc(gfp);
 	if (unlikely(check_mul_overflow(n, size, &bytes))) {
 		report(GOSPAN_ERR_BAD_SIZE, NULL, NULL, NULL, n, caller);
@@ -898,11 +893,11 @@ static int private_class(struct gospan_cache *c, unsigned int elemsize, bool typ
  * SLAB_ flags (debugging, accounting, reclaim hints) have no equivalent. A
  * cache without @ctor or GOSPAN_TYPESAFE_BY_RCU whose objects fit a size
  * class shares that class's spans (SLUB merges such caches too); otherwise
- * it gets a span class of its own. The cache pins gospan in memory until it is destroyed. Unknown
- * flags, a bad size or alignment, or GOSPAN_TINY with a size of 16 or more,
- * a @ctor, GOSPAN_HWCACHE_ALIGN or an @align above the size's lowest power
- * of two (tiny objects share blocks: they cannot be aligned further) are
- * reported and refused.
+ * it gets a span class of its own. The cache pins gospan in memory until
+ * it is destroyed. Unknown flags, a bad size or alignment, or GOSPAN_TINY
+ * with a size of 16 or more, a @ctor, GOSPAN_HWCACHE_ALIGN or an @align
+ * above the size's lowest power of two (tiny objects share blocks: they
+ * cannot be aligned further) are reported and refused.
  *
  * Context: Process context; may sleep.
  * Return: the cache, or NULL.
@@ -1042,10 +1037,8 @@ void *gospan_cache_alloc(struct gospan_cache *cache, gfp_t gfp)
 {
 	void *p;
 
-	if (unlikely(in_nmi())) {
-		gospan_refuse_nmi();
+	if (gospan_nmi_refused())
 		return NULL;
-	}
 	might_alloc(gfp);
 	if (unlikely(gfp & cache->refused))
 		return cache_alloc_slow(cache, gfp, _RET_IP_);
@@ -1108,10 +1101,8 @@ int gospan_cache_alloc_bulk(struct gospan_cache *cache, gfp_t gfp, size_t nr,
 {
 	size_t i;
 
-	if (unlikely(in_nmi())) {
-		gospan_refuse_nmi();
+	if (gospan_nmi_refused())
 		return 0;
-	}
 	might_alloc(gfp);
 	if (unlikely(cache_refuses(cache, gfp, _RET_IP_)))
 		return 0;
@@ -1148,7 +1139,7 @@ static size_t free_run(struct gospan_cache *cache, void **objs, size_t n,
 	unsigned long lost[GOSPAN_SPAN_WORDS] = {};
 	struct gospan_mspan *s;
 	size_t taken = 0, k;
-	unsigned int w, b;
+	unsigned int w;
 
 	rcu_read_lock();
 	s = gospan_span_of_rcu(&gospan_heap, objs[0]);
@@ -1156,12 +1147,7 @@ static size_t free_run(struct gospan_cache *cache, void **objs, size_t n,
 	    READ_ONCE(s->cpu) != raw_smp_processor_id())
 		taken = gospan_span_free_remote_many(s, objs, min_t(size_t, n, UINT_MAX), lost);
 	for (w = 0; taken && w < GOSPAN_SPAN_WORDS; w++) {
-		for_each_set_bit(b, &lost[w], BITS_PER_LONG) {
-			unsigned long idx = (unsigned long)w * BITS_PER_LONG + b;
-
-			report(GOSPAN_ERR_DOUBLE_FREE, cache, NULL,
-			       (void *)(s->base + idx * s->elemsize), cache->spanclass, caller);
-		}
+		report_double_bits(cache, s, w, lost[w], caller);
 		this_cpu_sub(cache->counts->frees, hweight_long(lost[w]));
 	}
 	rcu_read_unlock();
@@ -1325,12 +1311,10 @@ void gospan_cache_destroy(struct gospan_cache *cache)
 	 * go back to the heap, then another before their descriptors are
 	 * reused: wait for both, as SLUB's destroy waits with rcu_barrier().
 	 */
-	if (own && central->typesafe) {
-		rcu_barrier();
-		rcu_barrier();
-	} else if (own) {
+	if (own && central->typesafe)
+		gospan_mheap_rcu_barrier();
+	else if (own)
 		synchronize_rcu();
-	}
 	if (retire) {
 		/* Only now may another cache take the span class. */
 		mutex_lock(&gospan_caches_mutex);

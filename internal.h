@@ -136,6 +136,19 @@ static __always_inline void gospan_free_hook(const void *p, size_t size, unsigne
 
 /* gospan.c: an allocation in NMI context, refused: counted, reported later. */
 void gospan_refuse_nmi(void);
+
+/*
+ * What every allocation entry point asks first: in NMI context it gets
+ * NULL before it touches any per-CPU state or lock (gospan.c explains).
+ */
+static __always_inline bool gospan_nmi_refused(void)
+{
+	if (likely(!in_nmi()))
+		return false;
+	gospan_refuse_nmi();
+	return true;
+}
+
 bool gospan_allocated(const void *ptr, unsigned long caller);
 
 /* rcufree.c */

@@ -104,7 +104,7 @@ int gospan_mcentral_init(struct gospan_mcentral *c, unsigned int spanclass,
 static void release_span(struct gospan_mcentral *c, struct gospan_mspan *s)
 {
 	if (c->typesafe)
-		gospan_mheap_free_span_after_gp(&gospan_heap, s);
+		gospan_mheap_free_span_after_gp(s);
 	else
 		gospan_mheap_free_span_rcu(&gospan_heap, s);
 }

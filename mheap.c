@@ -10,11 +10,11 @@
  * and of smaller powers of two when the buddy allocator has none. Go
  * reserves arenas and commits pages as it touches them; the kernel commits
  * every page it hands out, so a block a quarter of a chunk bounds the idle
- * tail of a growing heap. A block is naturally aligned, so it lies inside one chunk slot
- * of the direct map and its pages keep their addresses as page numbers:
- * neighbouring blocks are neighbouring memory, and the page allocator may
- * join them. Each block is split into independent kernel pages, so that
- * gospan can give memory back in any amount later.
+ * tail of a growing heap. A block is naturally aligned, so it lies inside
+ * one chunk slot of the direct map and its pages keep their addresses as
+ * page numbers: neighbouring blocks are neighbouring memory, and the page
+ * allocator may join them. Each block is split into independent kernel
+ * pages, so that gospan can give memory back in any amount later.
  *
  * The heap lock is taken with interrupts saved and is never held across
  * alloc_pages(): the heap works for callers with interrupts disabled, and a
@@ -404,21 +404,36 @@ static void span_gp_release(struct rcu_head *rcu)
 
 /**
  * gospan_mheap_free_span_after_gp() - free a span a grace period from now
- * @h: the heap (@s's: the callback finds it there)
- * @s: a span from @h that a GOSPAN_TYPESAFE_BY_RCU class no longer uses
+ * @s: a span that a GOSPAN_TYPESAFE_BY_RCU class no longer uses
  *
  * Until the grace period ends the span stays what it is: its pages are
  * still in use and mapped to it, so readers under rcu_read_lock() read
- * objects of its cache. Then it goes as gospan_mheap_free_span_rcu() says,
- * its descriptor another grace period later: two rcu_barrier()s wait for
- * all of it.
+ * objects of its cache. Then it goes back to its heap as
+ * gospan_mheap_free_span_rcu() says, its descriptor another grace period
+ * later: gospan_mheap_rcu_barrier() waits for all of it.
  *
  * Context: Any context.
  */
-void gospan_mheap_free_span_after_gp(struct gospan_mheap *h, struct gospan_mspan *s)
+void gospan_mheap_free_span_after_gp(struct gospan_mspan *s)
 {
 	call_rcu(&s->rcu, span_gp_release);
 }
+
+/**
+ * gospan_mheap_rcu_barrier() - wait for every span on its way back
+ *
+ * Two rcu_barrier()s: the first for the spans that wait a grace period
+ * before they are freed (gospan_mheap_free_span_after_gp()), the second
+ * for the descriptors every freed span's callback queues then.
+ *
+ * Context: Process context; sleeps.
+ */
+void gospan_mheap_rcu_barrier(void)
+{
+	rcu_barrier();
+	rcu_barrier();
+}
+EXPORT_SYMBOL_NS_GPL(gospan_mheap_rcu_barrier, GOSPAN_INTERNAL);
 
 /**
  * gospan_mheap_alloc_large() - allocate an object larger than 32 KiB
@@ -611,12 +626,7 @@ unsigned long gospan_mheap_destroy(struct gospan_mheap *h)
 	unsigned long ci, left;
 	size_t spans;
 
-	/*
-	 * Descriptors on their way back to spanalloc, after the spans of
-	 * TYPESAFE_BY_RCU classes that waited a grace period first.
-	 */
-	rcu_barrier();
-	rcu_barrier();
+	gospan_mheap_rcu_barrier();	/* descriptors on their way back to spanalloc */
 	gospan_mheap_release(h);
 	left = h->pages_owned;
 	if (left)

@@ -105,7 +105,8 @@ struct gospan_mspan *gospan_mheap_alloc_span(struct gospan_mheap *h,
 					     unsigned long npages,
 					     unsigned int spanclass, gfp_t gfp);
 void gospan_mheap_free_span(struct gospan_mheap *h, struct gospan_mspan *s);
-void gospan_mheap_free_span_after_gp(struct gospan_mheap *h, struct gospan_mspan *s);
+void gospan_mheap_free_span_after_gp(struct gospan_mspan *s);
+void gospan_mheap_rcu_barrier(void);
 void gospan_mheap_free_span_rcu(struct gospan_mheap *h, struct gospan_mspan *s);
 void *gospan_mheap_alloc_large(struct gospan_mheap *h, size_t size, gfp_t gfp);
 enum gospan_free_error gospan_mheap_free_large(struct gospan_mheap *h,

@@ -39,6 +39,21 @@ static inline unsigned int gospan_size_to_class(size_t size)
 }
 
 /**
+ * gospan_kmalloc_align() - what an object of gospan_alloc(@size) is aligned to
+ * @size: requested size, 1 .. GOSPAN_MAX_SIZE
+ *
+ * kmalloc's promise: ARCH_KMALLOC_MINALIGN, and the largest power of two
+ * dividing @size.
+ *
+ * Context: Any context.
+ * Return: the alignment in bytes.
+ */
+static inline size_t gospan_kmalloc_align(size_t size)
+{
+	return max_t(size_t, ARCH_KMALLOC_MINALIGN, size & -size);
+}
+
+/**
  * gospan_alloc_class() - the size class gospan_alloc() serves @size from
  * @size: requested size, 1 .. GOSPAN_MAX_SMALL_SIZE
  *
@@ -65,7 +80,7 @@ static inline unsigned int gospan_alloc_class(size_t size)
 	if (likely(size <= GOSPAN_SMALL_SIZE_MAX - GOSPAN_SMALL_SIZE_DIV))
 		return gospan_size_to_class8[DIV_ROUND_UP(size, GOSPAN_SMALL_SIZE_DIV)];
 	cls = gospan_size_to_class(size);
-	align = size & -size;
+	align = gospan_kmalloc_align(size);
 	while (unlikely(gospan_class_to_size[cls] & (align - 1)))
 		cls++;
 	return cls;

@@ -66,8 +66,7 @@ struct gospan_rcu_batch {
  * struct gospan_rcu_cpu - one CPU's objects on their way to gospan_free()
  * @lock: protects everything below but @monitor
  * @pending: objects not yet in a batch, newest first, chained through their
- *	rcu_heads
- * @npending: how many
+ *	rcu_heads: @queued - @formed of them
  * @queued: objects queued on this CPU since load: the sequence number of
  *	the newest (sequence numbers are per CPU and start at 1)
  * @formed: the sequence number of the newest object in a batch: @pending
@@ -85,7 +84,6 @@ struct gospan_rcu_batch {
 struct gospan_rcu_cpu {
 	raw_spinlock_t lock;
 	struct rcu_head *pending;
-	unsigned long npending;
 	unsigned long queued;
 	unsigned long formed;
 	struct gospan_rcu_batch batch[2];
@@ -134,11 +132,10 @@ static void start_batch_locked(struct gospan_rcu_cpu *rc)
 		if (rc->batch[i].objs)
 			continue;
 		rc->batch[i].objs = rc->pending;
-		rc->batch[i].n = rc->npending;
+		rc->batch[i].n = rc->queued - rc->formed;
 		rc->batch[i].first = rc->formed + 1;
 		rc->formed = rc->queued;
 		rc->pending = NULL;
-		rc->npending = 0;
 		rc->batches++;
 		queue_rcu_work(system_wq, &rc->batch[i].rwork);
 	}
@@ -184,10 +181,8 @@ void gospan_free_call_rcu(struct rcu_head *head, void *ptr)
 	struct gospan_rcu_cpu *rc;
 	unsigned long flags, n;
 
-	if (unlikely(in_nmi())) {
-		gospan_refuse_nmi();
+	if (gospan_nmi_refused())
 		return;
-	}
 	if (!head) {
 		might_sleep();
 		synchronize_rcu();
@@ -203,8 +198,8 @@ void gospan_free_call_rcu(struct rcu_head *head, void *ptr)
 	raw_spin_lock(&rc->lock);
 	head->next = rc->pending;
 	rc->pending = head;
-	n = ++rc->npending;
 	rc->queued++;
+	n = rc->queued - rc->formed;	/* objects pending */
 	if (n == 1)
 		queue_delayed_work(system_wq, &rc->monitor, GOSPAN_RCU_DELAY);
 	else if (!(n % GOSPAN_RCU_BATCH))
@@ -213,6 +208,23 @@ void gospan_free_call_rcu(struct rcu_head *head, void *ptr)
 	local_irq_restore(flags);
 }
 EXPORT_SYMBOL_NS_GPL(gospan_free_call_rcu, GOSPAN);
+
+/*
+ * Wait for every batch started so far to be freed: one grace period for
+ * all of them, then their work items, to their end.
+ */
+static void flush_batches(void)
+{
+	struct gospan_rcu_cpu *rc;
+	unsigned int cpu, i;
+
+	rcu_barrier();
+	for_each_possible_cpu(cpu) {
+		rc = per_cpu_ptr(&gospan_rcu_cpus, cpu);
+		for (i = 0; i < ARRAY_SIZE(rc->batch); i++)
+			flush_work(&rc->batch[i].rwork.work);
+	}
+}
 
 /* Whether every object a CPU queued up to sequence number seq is freed. */
 static bool done_until(struct gospan_rcu_cpu *rc, unsigned long seq)
@@ -246,7 +258,7 @@ void gospan_rcu_barrier(void)
 {
 	unsigned long *snap, flags;
 	struct gospan_rcu_cpu *rc;
-	unsigned int cpu, i;
+	unsigned int cpu;
 	bool again;
 
 	might_sleep();
@@ -267,16 +279,10 @@ void gospan_rcu_barrier(void)
 	}
 	do {
 		/*
-		 * One grace period for every batch started so far, then their
-		 * works; a CPU whose old objects waited for a free slot starts
-		 * a batch of them in done_until(), for the next round.
+		 * A CPU whose old objects waited for a free slot starts a batch
+		 * of them in done_until(), for the next round.
 		 */
-		rcu_barrier();
-		for_each_possible_cpu(cpu) {
-			rc = per_cpu_ptr(&gospan_rcu_cpus, cpu);
-			for (i = 0; i < ARRAY_SIZE(rc->batch); i++)
-				flush_work(&rc->batch[i].rwork.work);
-		}
+		flush_batches();
 		again = false;
 		for_each_possible_cpu(cpu)
 			if (!done_until(per_cpu_ptr(&gospan_rcu_cpus, cpu), snap[cpu]))
@@ -301,7 +307,7 @@ static int rcu_show(struct seq_file *m, void *unused)
 		unsigned long pending, q, b;
 
 		raw_spin_lock_irqsave(&rc->lock, flags);
-		pending = rc->npending;
+		pending = rc->queued - rc->formed;
 		for (i = 0, waiting = 0; i < ARRAY_SIZE(rc->batch); i++)
 			waiting += !!rc->batch[i].objs;
 		q = rc->queued;
@@ -356,17 +362,11 @@ void gospan_rcufree_init(struct dentry *root)
 /* At unload: nothing may be left queued, nor a work item pending. */
 void gospan_rcufree_exit(void)
 {
-	unsigned int cpu, i;
+	unsigned int cpu;
 
 	gospan_rcu_barrier();
 	for_each_possible_cpu(cpu)
 		cancel_delayed_work_sync(&per_cpu_ptr(&gospan_rcu_cpus, cpu)->monitor);
 	/* A batch's work may still be returning after it cleared its slot. */
-	rcu_barrier();
-	for_each_possible_cpu(cpu) {
-		struct gospan_rcu_cpu *rc = per_cpu_ptr(&gospan_rcu_cpus, cpu);
-
-		for (i = 0; i < ARRAY_SIZE(rc->batch); i++)
-			flush_work(&rc->batch[i].rwork.work);
-	}
+	flush_batches();
 }

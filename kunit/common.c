@@ -71,12 +71,8 @@ void gospan_test_exit(struct kunit *test)
 	for (spc = 1; spc < GOSPAN_NUM_SPAN_CLASSES; spc++)
 		if (gospan_centrals[spc])
 			gospan_mcentral_reclaim(gospan_centrals[spc]);
-	/*
-	 * Freed span descriptors come back after a grace period; the spans of
-	 * a TYPESAFE_BY_RCU class wait one more before that.
-	 */
-	rcu_barrier();
-	rcu_barrier();
+	/* Freed span descriptors come back after a grace period or two. */
+	gospan_mheap_rcu_barrier();
 	spin_lock_irqsave(&gospan_heap.lock, flags);
 	in_use = gospan_heap.pages_in_use;
 	large = gospan_heap.large_bytes;

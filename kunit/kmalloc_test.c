@@ -466,8 +466,7 @@ static void typesafe_by_rcu_reader(struct kunit *test)
 	KUNIT_EXPECT_GT(test, r.reads, 0UL);
 	KUNIT_EXPECT_EQ(test, r.broken, 0UL);
 	/* Two grace periods later the span has gone back to the heap. */
-	rcu_barrier();
-	rcu_barrier();
+	gospan_mheap_rcu_barrier();
 	rcu_read_lock();
 	KUNIT_EXPECT_TRUE(test, !gospan_span_of(r.obj) ||
 			  gospan_span_of(r.obj)->spanclass != c->spanclass);
