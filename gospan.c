@@ -38,7 +38,10 @@
  *     mcentral and takes one with free objects (uncacheSpan and cacheSpan,
  *     under one hold of the mcentral's lock), sweeping it first.
  *  4. If the mcentral has no span with free objects, not even a kept empty
- *     one, it grows: the mheap allocates a run of pages for a new span.
+ *     one, it grows: the mheap allocates a run of pages for a new span,
+ *     from this CPU's page cache when it is short (Go's pageCache: 64
+ *     pages taken under the heap lock at once, mpagecache.c), otherwise
+ *     first fit under the heap lock.
  *  5. If the mheap has no free run of pages, it grows from alloc_pages() by
  *     a block of 1 MiB, or what the request needs, inside a 4 MiB chunk
  *     (Go's pallocChunkPages); its radix tree of pallocSum summaries finds
@@ -117,6 +120,27 @@
  * Tiny objects (caches created with GOSPAN_TINY, under 16 B) share 16-byte
  * blocks, as in Go; a block is freed when its last object is (mcache.c).
  *
+ * Giving memory back (mgcscavenge.c). Free pages stay in the heap until
+ * the scavenger (Go's bgscavenge, a deferrable work item, at most 1% of a
+ * CPU) gives back those above what recent use calls for: the peak in use
+ * over the last 5 s plus 10%, at least a grow block. Released pages are
+ * Go's HeapReleased: still HeapSys and HeapIdle, allocated in the page
+ * allocator and marked scavenged until a grow brings them back (a page of
+ * the direct map given back is the kernel's to hand to anyone). Under
+ * memory pressure the shrinker gives back free pages, the mcentrals' kept
+ * empty spans, and every CPU's caches.
+ *
+ * Stacks (stack.c, Go's stackalloc): power-of-two blocks from manual spans
+ * that the mheap hands out beside the object classes, through per-CPU
+ * stackcaches and per-order stackpools; larger stacks are spans of their
+ * own (stackLarge). They count as StackInuse, not as heap.
+ *
+ * Heap profile (mprof.c, Go's MemProfileRate): every allocation counts its
+ * size down from its CPU's next sample point, drawn from an exponential
+ * distribution of mean memprofilerate bytes; the allocation that crosses
+ * it is recorded with its stack, and forgotten when freed. Behind a static
+ * key: with memprofilerate=0 the hooks cost nothing.
+ *
  * After a grace period: gospan_free_rcu() (kfree_rcu()) queues an object
  * on its CPU's list, chained through the object's own rcu_head; the list
  * becomes a batch that waits for one grace period and then goes through
@@ -145,7 +169,11 @@
  *   mheap.c        grow, spans, the span map, large objects, release,
  *                  fail_grow fault injection
  *   mpagealloc.c   Go's pageAlloc: bitmaps and pallocSum radix summaries
+ *   mpagecache.c   Go's pageCache: per-CPU blocks of free pages
  *   mfixalloc.c    Go's fixalloc: span descriptors from whole pages
+ *   mgcscavenge.c  the scavenger and the shrinker
+ *   stack.[ch]     the stack allocator
+ *   mprof.[ch]     heap profile sampling, the heapprofile file
  *   mstats.c       Go's MemStats: per-CPU counters bumped by the paths
  *                  above, folded by readers without stopping any CPU
  *   rcufree.c      gospan_free_rcu(): per-CPU batches, one grace period each
@@ -156,24 +184,33 @@
  *     a trylock, never waited for. Taken with preemption off by the fast
  *     paths, and with migration off by the slow paths on PREEMPT_RT (so
  *     that they may take the locks below). Protects the CPU's windows and
- *     tiny block, and the alloc bits of the spans the CPU holds.
+ *     tiny block, and the alloc bits of the spans the CPU holds; its
+ *     stackcache (stack.h) and its page cache (mpagecache.c).
  *  2. gospan_mcentral.lock (per span class; mcentral.h): the class's span
  *     lists, sweepgen, nspans, and the alloc bits of the listed spans.
+ *     Beside it, never nested with it: a stackpool's lock (per order) and
+ *     the stackLarge lock (stack.c), each a pool's spans and their blocks.
  *  3. gospan_mheap.lock (the heap lock; mheap.h): page allocator, span
  *     map, arenas, the heap's counters.
  *  4. gospan_fixalloc.lock (span descriptors; mfixalloc.h): a leaf.
  * Apart: gospan_rcu_cpu.lock (per CPU, a raw spinlock; rcufree.c): the
  * CPU's list of objects waiting for a grace period and its batches. A
- * leaf, never held with any of the above nor across a free.
- * Locks 2-4 are taken with interrupts saved, and none is held across an
- * allocation that may sleep, so that callers may hold interrupts off and a
- * GFP_ATOMIC request never sleeps. On PREEMPT_RT, as with kmalloc, callers
- * may not hold interrupts off nor be in hard interrupt context (GFP_ATOMIC's
- * context there is a spinlock_t held, or a softirq), and these spinlock_t
- * sleep: no path takes one with preemption or interrupts disabled by
- * gospan itself (the fast paths take none; the slow paths hold the busy
- * flag with migration off there; the free path's RCU section is
- * rcu_read_lock(), preemptible on RT). The span map and span
+ * leaf, never held with any of the above nor across a free. mprof_lock
+ * (a raw spinlock; mprof.c): the heap profile's records and the arenas'
+ * sampled counts; a leaf, taken under the heap lock by a large free.
+ * Mutexes, in process context only and outside every lock above:
+ * scav.mutex (the scavenger's state; mgcscavenge.c), drain_mutex (one
+ * drain of every mcache at a time; mcache.c).
+ * Locks 2-4 and the stack pools' are taken with interrupts saved, and
+ * none is held across an allocation that may sleep, so that callers may
+ * hold interrupts off and a GFP_ATOMIC request never sleeps. On
+ * PREEMPT_RT, as with kmalloc, callers may not hold interrupts off nor be
+ * in hard interrupt context (GFP_ATOMIC's context there is a spinlock_t
+ * held, or a softirq), and these spinlock_t sleep: no path takes one
+ * with preemption or interrupts disabled by gospan itself (the fast
+ * paths take none; the slow paths hold the busy flag with migration off
+ * there; the free path's RCU section is rcu_read_lock(), preemptible on
+ * RT). The span map and span
  * descriptors are read without a lock under RCU: arenas and descriptors,
  * of small-object and large spans alike, are reused only after a grace
  * period. gospan_caches_mutex (cache list, private span classes) is taken
@@ -229,6 +266,7 @@
 #include "msize.h"
 #include "mspan.h"
 #include "mstats.h"
+#include "stack.h"
 
 /* /sys/kernel/debug/gospan/: every statistics file lives below it. */
 static struct dentry *gospan_debugfs_root;
@@ -314,6 +352,21 @@ static void report(enum gospan_error kind, struct gospan_cache *cache,
 	pr_err_ratelimited("%s: cache %s, pointer %p, value %#lx, caller %pS\n",
 			   error_names[kind], name ?: "(gospan_alloc)", ptr, what,
 			   (void *)caller);
+}
+
+/**
+ * gospan_report_stack() - report a bad stack request or free (stack.c)
+ * @kind: what was wrong
+ * @ptr: the stack, or NULL
+ * @what: the size or flags at fault
+ * @caller: the caller to name
+ *
+ * Context: Any context but NMI.
+ */
+void gospan_report_stack(enum gospan_error kind, const void *ptr, unsigned long what,
+			 unsigned long caller)
+{
+	report(kind, NULL, "(gospan_stack)", ptr, what, caller);
 }
 
 /* A double free of each object of word w of s whose bit is set in bits. */
@@ -405,7 +458,9 @@ static void sample_req(unsigned int spc, size_t size)
 static __always_inline void *alloc_done(void *p, unsigned int cls, size_t size, gfp_t gfp,
 					unsigned long caller)
 {
-	if (unlikely(gospan_alloc_hooks_on(gfp) || trace_gospan_alloc_enabled()))
+	bool sample = gospan_mprof_count(gospan_class_to_size[cls]);
+
+	if (unlikely(sample || gospan_alloc_hooks_on(gfp) || trace_gospan_alloc_enabled()))
 		return alloc_hooked(p, cls, size, gfp, caller);
 	return p;
 }
@@ -435,6 +490,8 @@ static noinline void *alloc_slow(size_t size, gfp_t gfp, unsigned long caller)
 		return NULL;
 	}
 	p = gospan_mheap_alloc_large(&gospan_heap, size, gfp);
+	if (p && gospan_mprof_count(ALIGN(size, GOSPAN_PAGE_SIZE)))
+		gospan_mprof_malloc(p, ALIGN(size, GOSPAN_PAGE_SIZE));
 	if (p && trace_gospan_alloc_enabled())
 		trace_gospan_alloc(p, size, ALIGN(size, GOSPAN_PAGE_SIZE), 0, NULL, caller);
 	return p;
@@ -549,7 +606,7 @@ static noinline bool free_checked(struct gospan_cache *cache, const void *p,
 			trace_gospan_free(p, spc, cache ? cache->name : NULL, caller);
 		return true;
 	}
-	if (err == GOSPAN_FREE_WRONG_CACHE)
+	if (err == GOSPAN_FREE_WRONG_CACHE || err == GOSPAN_FREE_STACK)
 		kind = GOSPAN_ERR_WRONG_CACHE;
 	else if (err == GOSPAN_FREE_FOREIGN)
 		kind = GOSPAN_ERR_FOREIGN;
@@ -614,6 +671,8 @@ static long usable_size(const void *ptr, bool live, unsigned long caller)
 	if (!s) {
 		kind = gospan_mheap_owns(&gospan_heap, ptr) ? GOSPAN_ERR_DOUBLE_FREE :
 							      GOSPAN_ERR_FOREIGN;
+	} else if (READ_ONCE(s->state) == GOSPAN_SPAN_MANUAL) {
+		kind = GOSPAN_ERR_WRONG_CACHE;	/* a stack, not an object */
 	} else if (!s->spanclass) {
 		if ((unsigned long)ptr == s->base) {
 			kind = GOSPAN_ERR_DOUBLE_FREE;
@@ -988,7 +1047,9 @@ static noinline void *cache_alloc_hooked(struct gospan_cache *cache, void *p, gf
 static __always_inline void *cache_alloc_done(struct gospan_cache *cache, void *p,
 					      gfp_t gfp, unsigned long caller)
 {
-	if (unlikely(gospan_alloc_hooks_on(gfp) || trace_gospan_alloc_enabled()))
+	bool sample = gospan_mprof_count(cache->size);
+
+	if (unlikely(sample || gospan_alloc_hooks_on(gfp) || trace_gospan_alloc_enabled()))
 		return cache_alloc_hooked(cache, p, gfp, caller);
 	return p;
 }
@@ -1412,6 +1473,18 @@ static int __init gospan_init(void)
 	debugfs_create_file("caches", 0444, gospan_debugfs_root, NULL, &caches_fops);
 	gospan_mstats_debugfs_init(gospan_debugfs_root);
 	gospan_rcufree_init(gospan_debugfs_root);
+	gospan_stack_debugfs_init(gospan_debugfs_root);
+	err = gospan_mprof_init(gospan_debugfs_root);
+	if (!err)
+		err = gospan_scavenger_init(gospan_debugfs_root);
+	if (err) {
+		gospan_mprof_exit();
+		debugfs_remove_recursive(gospan_debugfs_root);
+		gospan_rcufree_exit();
+		gospan_mcache_exit();
+		gospan_mheap_destroy(&gospan_heap);
+		goto fail;
+	}
 	pr_info("%u size classes, %lu-byte pages, %lu chunk slots of %lu MiB\n",
 		GOSPAN_NUM_SIZE_CLASSES - 1, GOSPAN_PAGE_SIZE, gospan_heap.nchunks,
 		GOSPAN_CHUNK_BYTES >> 20);
@@ -1425,10 +1498,13 @@ static void __exit gospan_exit(void)
 {
 	unsigned int spc;
 
+	gospan_scavenger_exit();
 	debugfs_remove_recursive(gospan_debugfs_root);
+	gospan_mprof_exit();
 	gospan_rcufree_exit();
 	irq_work_sync(&nmi_report_work);
 	gospan_mcache_exit();
+	gospan_stack_exit();
 	for (spc = 1; spc < GOSPAN_NUM_SPAN_CLASSES; spc++) {
 		struct gospan_mcentral *c = gospan_centrals[spc];
 

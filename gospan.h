@@ -98,15 +98,21 @@ enum gospan_error {
  *	tracked (their 16-byte blocks are)
  * @frees: objects freed since load
  * @heap_alloc: bytes of live objects in the heap
- * @heap_sys: bytes of the heap's pages (@heap_inuse + @heap_idle)
- * @heap_idle: bytes of the heap's pages in no span
+ * @heap_sys: bytes of the heap's pages (@heap_inuse + @heap_idle), those
+ *	given back to the kernel (@heap_released) included, as in Go
+ * @heap_idle: bytes of the heap's pages in no span, released ones included
  * @heap_inuse: bytes of the heap's pages in spans
- * @heap_released: bytes of pages given back to the kernel since load.
- *	Unlike Go, which keeps a released page's address space (and counts it
- *	in @heap_idle), gospan gives the page back whole: it leaves @heap_sys.
+ * @heap_released: bytes of pages the scavenger (or a shrink) gave back to
+ *	the kernel, in chunks the heap still has: Go's HeapReleased, part of
+ *	@heap_idle. @heap_sys - @heap_released is what gospan's heap holds.
+ *	A chunk with no page left leaves the heap, its released pages with it
+ *	(Go keeps its address space; gospan's is the kernel's direct map).
  * @heap_objects: live objects: @mallocs - @frees
- * @stack_inuse: bytes of stack spans: 0, gospan has no stack allocator
- * @stack_sys: likewise 0
+ * @stack_inuse: bytes of stack spans (gospan_stack_alloc()): the blocks in
+ *	use, in the per-CPU stackcaches and in the stackpool, and the free
+ *	large stacks kept; not part of the heap fields
+ * @stack_sys: @stack_inuse (Go adds stacks taken from the OS directly;
+ *	gospan takes every stack from its heap)
  * @mspan_inuse: bytes of span descriptors in use
  * @mspan_sys: bytes of pages holding span descriptors
  * @mcache_inuse: bytes of the per-CPU mcaches
@@ -121,7 +127,8 @@ enum gospan_error {
  *
  * The fields with Go's names have Go's meanings (runtime.MemStats); those
  * that only make sense with a garbage collector are left out. Every
- * snapshot satisfies heap_inuse + heap_idle == heap_sys, mallocs - frees ==
+ * snapshot satisfies heap_inuse + heap_idle == heap_sys, heap_released <=
+ * heap_idle, stack_inuse <= stack_sys, mallocs - frees ==
  * heap_objects, alloc == heap_alloc <= heap_inuse and sys >= heap_sys +
  * mspan_sys + mcache_sys + stack_sys, whatever runs meanwhile.
  */
@@ -196,6 +203,9 @@ int gospan_cache_alloc_bulk(struct gospan_cache *cache, gfp_t gfp, size_t nr,
 void gospan_cache_free_bulk(struct gospan_cache *cache, size_t nr, void **objs);
 int gospan_cache_shrink(struct gospan_cache *cache);
 void gospan_cache_destroy(struct gospan_cache *cache);
+
+void *gospan_stack_alloc(size_t size, gfp_t gfp);
+void gospan_stack_free(void *p, size_t size);
 
 unsigned long gospan_error_count(enum gospan_error kind);
 void gospan_read_memstats(struct gospan_memstats *stats);

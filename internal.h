@@ -11,9 +11,12 @@
 #include <linux/kmemleak.h>
 #include <linux/mm.h>
 #include <linux/mutex.h>
+#include <linux/seq_file.h>
 #include <linux/slab.h>
 #include <linux/string.h>
 
+#include "gospan.h"
+#include "mprof.h"
 #include "sizeclasses.h"
 
 /*
@@ -105,7 +108,9 @@ extern unsigned long gospan_noinit_classes[];
  * The hooks every object passes, as SLUB's slab_post_alloc_hook() and
  * slab_free_hook(): zeroing as __GFP_ZERO, init_on_alloc and init_on_free
  * ask (static keys: nothing when they are off; never for a class with a
- * constructor), and kmemleak. Tracepoints are gospan.c's (they name the
+ * constructor), kmemleak, and the heap profile's sample (mprof.c: the
+ * caller counted the allocation with gospan_mprof_count(), which asks for
+ * this hook when the sample is due). Tracepoints are gospan.c's (they name the
  * caller); the free hook runs before the object can be reused.
  */
 static __always_inline void gospan_alloc_hook(void *p, size_t size, size_t req,
@@ -116,6 +121,8 @@ static __always_inline void gospan_alloc_hook(void *p, size_t size, size_t req,
 	    ((gfp & __GFP_ZERO) || !test_bit(spc, gospan_noinit_classes)))
 		memset(p, 0, size);
 	kmemleak_alloc(p, req, 1, gfp);
+	if (gospan_mprof_due())
+		gospan_mprof_malloc(p, size);
 }
 
 /*
@@ -129,6 +136,8 @@ static __always_inline bool gospan_alloc_hooks_on(gfp_t gfp)
 
 static __always_inline void gospan_free_hook(const void *p, size_t size, unsigned int spc)
 {
+	if (gospan_mprof_page_sampled(p))
+		gospan_mprof_free(p);
 	kmemleak_free(p);
 	if (unlikely(want_init_on_free()) && !test_bit(spc, gospan_noinit_classes))
 		memset((void *)p, 0, size);
@@ -158,6 +167,54 @@ unsigned long gospan_rcufree_batches(void);
 
 /* mheap.c */
 gfp_t gospan_grow_gfp(gfp_t gfp, unsigned int order, bool opportunistic);
+
+/* gospan.c: a bad stack free or request (stack.c), reported as any other. */
+void gospan_report_stack(enum gospan_error kind, const void *ptr, unsigned long what,
+			 unsigned long caller);
+
+/**
+ * struct gospan_held - pages gospan holds with no object in them, by reason
+ * @heap_free: free in the page allocator (the scavenger's to give back)
+ * @pcache: free in the per-CPU page caches
+ * @empty_spans: in spans the mcentrals keep empty
+ * @stacks: in stack blocks and large stacks nobody uses
+ * @retain: the pages the scavenger last decided to keep, in use or not
+ */
+struct gospan_held {
+	unsigned long heap_free;
+	unsigned long pcache;
+	unsigned long empty_spans;
+	unsigned long stacks;
+	unsigned long retain;
+};
+
+/* mgcscavenge.c: the scavenger and the shrinker. */
+int gospan_scavenger_init(struct dentry *root);
+void gospan_scavenger_exit(void);
+unsigned long gospan_scavenge_now(void);
+unsigned int gospan_scavenger_period(unsigned int ms);
+/**
+ * struct gospan_scavenger_stats - what the scavenger and the shrinker did
+ * @runs: scavenger runs since load
+ * @released: gospan pages the scavenger gave back
+ * @work_ns: time its runs took
+ * @retain: the pages its last run decided to keep
+ * @shrunk: gospan pages the shrinker gave back
+ * @scans: shrinker scans
+ */
+struct gospan_scavenger_stats {
+	unsigned long runs;
+	unsigned long released;
+	u64 work_ns;
+	unsigned long retain;
+	unsigned long shrunk;
+	unsigned long scans;
+};
+
+void gospan_scavenger_read(struct gospan_scavenger_stats *st);
+unsigned int gospan_scavenger_percent(unsigned int pct);
+void gospan_held_free_pages(struct gospan_held *held, bool reclaim);
+void gospan_held_show(struct seq_file *m);
 
 /*
  * fail_grow fault injection (mheap.c). It exists only with

@@ -16,6 +16,7 @@
 #include "mcache.h"
 #include "mspan.h"
 #include "mstats.h"
+#include "stack.h"
 
 struct gospan_mcache __percpu *gospan_mcaches;
 DEFINE_PER_CPU(struct gospan_mcache_local, gospan_mcache_local);
@@ -517,6 +518,8 @@ enum gospan_free_error gospan_free_tiny(struct gospan_mspan *s, const void *p,
 		return GOSPAN_FREE_INTERIOR;
 	if (!(atomic_read(gospan_tiny_state_of(s, block)) & BIT(o)))
 		return GOSPAN_FREE_NOT_ALLOCATED;
+	if (gospan_mprof_page_sampled(p))
+		gospan_mprof_free(p);
 	kmemleak_free(p);	/* before the block can be reused */
 	if (size && want_init_on_free())
 		memset((void *)p, 0, size);
@@ -539,6 +542,11 @@ static void drain_mcache(unsigned int cpu, unsigned int spc)
 	for (i = 1; i < GOSPAN_NUM_SPAN_CLASSES; i++)
 		if (spc == GOSPAN_ALL_SPANCLASSES || spc == i)
 			uncache(&mc->cls[i], i);
+	/* Everything: the seeds' flushallmcaches, stacks and pages too. */
+	if (spc == GOSPAN_ALL_SPANCLASSES) {
+		gospan_stackcache_flush(cpu);
+		gospan_pcache_flush(&gospan_heap, cpu);
+	}
 }
 
 static DEFINE_MUTEX(drain_mutex);
@@ -556,6 +564,34 @@ static void drain_work_fn(struct work_struct *work)
 	gospan_mcache_unlock_slow(mc);
 }
 
+/*
+ * The drains' own workqueue: WQ_MEM_RECLAIM gives it a rescuer, so that the
+ * shrinker's drain runs even when no new worker can be created under
+ * memory pressure.
+ */
+static struct workqueue_struct *drain_wq;
+
+/*
+ * Each online CPU drains its own mcache; drain_mutex and cpus_read_lock()
+ * held (modules cannot assert the latter: lockdep_assert_cpus_held() is
+ * not exported).
+ */
+static void drain_online(unsigned int spanclass)
+{
+	unsigned int cpu;
+
+	lockdep_assert_held(&drain_mutex);
+	WRITE_ONCE(drain_class, spanclass);
+	for_each_online_cpu(cpu) {
+		struct work_struct *w = per_cpu_ptr(&drain_work, cpu);
+
+		INIT_WORK(w, drain_work_fn);
+		queue_work_on(cpu, drain_wq, w);
+	}
+	for_each_online_cpu(cpu)
+		flush_work(per_cpu_ptr(&drain_work, cpu));
+}
+
 /**
  * gospan_mcache_drain_all() - every CPU gives back its spans of a class
  * @spanclass: the span class, or GOSPAN_ALL_SPANCLASSES
@@ -567,23 +603,37 @@ static void drain_work_fn(struct work_struct *work)
  */
 void gospan_mcache_drain_all(unsigned int spanclass)
 {
-	unsigned int cpu;
-
 	mutex_lock(&drain_mutex);
-	WRITE_ONCE(drain_class, spanclass);
 	cpus_read_lock();
-	for_each_online_cpu(cpu) {
-		struct work_struct *w = per_cpu_ptr(&drain_work, cpu);
-
-		INIT_WORK(w, drain_work_fn);
-		queue_work_on(cpu, system_wq, w);
-	}
-	for_each_online_cpu(cpu)
-		flush_work(per_cpu_ptr(&drain_work, cpu));
+	drain_online(spanclass);
 	cpus_read_unlock();
 	mutex_unlock(&drain_mutex);
 }
 EXPORT_SYMBOL_NS_GPL(gospan_mcache_drain_all, GOSPAN_INTERNAL);
+
+/**
+ * gospan_mcache_try_drain_all() - gospan_mcache_drain_all() from reclaim
+ *
+ * Every CPU gives back every span it holds, unless another drain or a CPU
+ * hotplug operation is under way: whoever holds those may be allocating
+ * memory, and the shrinker that calls this must not wait for them.
+ *
+ * Context: Process context (a shrinker); sleeps.
+ * Return: true if the mcaches were drained.
+ */
+bool gospan_mcache_try_drain_all(void)
+{
+	if (!mutex_trylock(&drain_mutex))
+		return false;
+	if (!cpus_read_trylock()) {
+		mutex_unlock(&drain_mutex);
+		return false;
+	}
+	drain_online(GOSPAN_ALL_SPANCLASSES);
+	cpus_read_unlock();
+	mutex_unlock(&drain_mutex);
+	return true;
+}
 
 /*
  * A CPU went offline: give back what its mcache held. It runs nothing
@@ -610,9 +660,14 @@ int gospan_mcache_init(void)
 	unsigned int cpu, spc;
 	int ret;
 
-	gospan_mcaches = alloc_percpu(struct gospan_mcache);
-	if (!gospan_mcaches)
+	drain_wq = alloc_workqueue("gospan_drain", WQ_MEM_RECLAIM, 0);
+	if (!drain_wq)
 		return -ENOMEM;
+	gospan_mcaches = alloc_percpu(struct gospan_mcache);
+	if (!gospan_mcaches) {
+		destroy_workqueue(drain_wq);
+		return -ENOMEM;
+	}
 	for_each_possible_cpu(cpu)
 		for (spc = 0; spc < GOSPAN_NUM_SPAN_CLASSES; spc++)
 			per_cpu_ptr(gospan_mcaches, cpu)->cls[spc].remote = &gospan_no_remote;
@@ -620,6 +675,7 @@ int gospan_mcache_init(void)
 					NULL, gospan_cpu_dead);
 	if (ret < 0) {
 		free_percpu(gospan_mcaches);
+		destroy_workqueue(drain_wq);
 		return ret;
 	}
 	cpuhp_state = ret;
@@ -643,4 +699,5 @@ void gospan_mcache_exit(void)
 		gospan_cpu_dead(cpu);
 	free_percpu(gospan_mcaches);
 	gospan_mcaches = NULL;
+	destroy_workqueue(drain_wq);
 }

@@ -261,8 +261,11 @@ static __always_inline bool __gospan_mcache_free_fast(struct gospan_mcache *mc,
 	unsigned long off = (unsigned long)p - rec->base, idx, bit, w, alloc;
 	struct gospan_mspan *s;
 
-	/* init_on_free zeroes in the slow path, out of line. */
-	if (unlikely(want_init_on_free()))
+	/*
+	 * init_on_free zeroes in the slow path, out of line; a sampled
+	 * object's free forgets its sample there (mprof.c).
+	 */
+	if (unlikely(want_init_on_free()) || gospan_mprof_page_sampled(p))
 		return false;
 	if (likely(off < rec->wbytes)) {
 		/* In the window's word: its bit goes back into the window. */
@@ -323,6 +326,7 @@ void *gospan_mcache_alloc_tiny(size_t size, gfp_t gfp);
 enum gospan_free_error gospan_free_tiny(struct gospan_mspan *s, const void *p,
 					size_t size);
 void gospan_mcache_drain_all(unsigned int spanclass);
+bool gospan_mcache_try_drain_all(void);
 struct gospan_mcache *gospan_mcache_of(unsigned int cpu);
 int gospan_mcache_init(void);
 void gospan_mcache_exit(void);

@@ -492,6 +492,43 @@ unsigned long gospan_mcentral_reclaim(struct gospan_mcentral *c)
 EXPORT_SYMBOL_NS_GPL(gospan_mcentral_reclaim, GOSPAN_INTERNAL);
 
 /**
+ * gospan_mcentral_release_empty() - give the kept empty spans back to the mheap
+ * @c: the mcentral
+ *
+ * The shrinker's share of an mcentral: the spans on @c->empty go back to
+ * the heap (after a grace period for a TYPESAFE_BY_RCU class); nothing
+ * else is swept or moved.
+ *
+ * Context: Any context; takes the mcentral lock (and the heap lock).
+ * Return: gospan pages given back to the mheap.
+ */
+unsigned long gospan_mcentral_release_empty(struct gospan_mcentral *c)
+{
+	struct gospan_mspan *s, *next;
+	unsigned long flags, pages = 0;
+	LIST_HEAD(empty);
+	LIST_HEAD(gone);
+
+	spin_lock_irqsave(&c->lock, flags);
+	list_splice_init(&c->empty, &empty);
+	c->nempty = 0;
+	list_for_each_entry_safe(s, next, &empty, list) {
+		list_del_init(&s->list);
+		/* A racing double free may have left a bit: place what it left. */
+		if ((sweep_empty(c, s) && retire_locked(c, s, false)) || place_checked(c, s))
+			list_add(&s->list, &gone);
+	}
+	spin_unlock_irqrestore(&c->lock, flags);
+	list_for_each_entry_safe(s, next, &gone, list) {
+		list_del(&s->list);
+		pages += s->npages;
+		release_span(c, s);
+	}
+	return pages;
+}
+EXPORT_SYMBOL_NS_GPL(gospan_mcentral_release_empty, GOSPAN_INTERNAL);
+
+/**
  * gospan_mcentral_live() - live objects in the spans an mcentral holds
  * @c: the mcentral
  *

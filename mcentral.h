@@ -95,6 +95,7 @@ struct gospan_mspan *gospan_mcentral_grow(struct gospan_mcentral *c, gfp_t gfp);
 void gospan_mcentral_uncache_span(struct gospan_mcentral *c, struct gospan_mspan *s);
 void gospan_mcentral_note_free(struct gospan_mcentral *c, struct gospan_mspan *s);
 unsigned long gospan_mcentral_reclaim(struct gospan_mcentral *c);
+unsigned long gospan_mcentral_release_empty(struct gospan_mcentral *c);
 long gospan_mcentral_live(struct gospan_mcentral *c);
 void *gospan_mcentral_alloc_direct(struct gospan_mcentral *c, gfp_t gfp);
 

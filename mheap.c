@@ -39,6 +39,7 @@
 #include "gospan_trace.h"
 #include "internal.h"
 #include "mheap.h"
+#include "mprof.h"
 #include "mstats.h"
 
 /* gospan's own heap. */
@@ -202,6 +203,8 @@ static bool grow(struct gospan_mheap *h, unsigned long npages, gfp_t gfp)
 		rcu_assign_pointer(h->arenas[ci], a);
 		h->arena_sys += sizeof(*a);
 	}
+	/* Pages the scavenger gave back may come back: no longer released. */
+	h->pages_released -= gospan_pagealloc_unscavenge(&h->pages, first, n);
 	bitmap_set(a->owned, page_in_chunk(first), n);
 	a->nowned += n;
 	h->pages_owned += n;
@@ -218,19 +221,99 @@ static bool grow(struct gospan_mheap *h, unsigned long npages, gfp_t gfp)
 	return ok;
 }
 
-/* Point the span map at s (or NULL) for each of its pages, with its class. */
+/*
+ * Point the span map at s (or NULL) for each of its pages, with its class.
+ * The heap lock held, or the pages taken from this CPU's page cache: then
+ * they are allocated in the page allocator, so their chunk keeps its arena,
+ * and nobody else writes their entries.
+ */
 static void set_spans(struct gospan_mheap *h, unsigned long first,
-		      unsigned long npages, struct gospan_mspan *s)
+		      unsigned long npages, struct gospan_mspan *s, bool cached)
 {
 	unsigned int spanclass = s ? s->spanclass : 0;
 	unsigned long page;
 
 	for (page = first; page < first + npages; page++) {
-		struct gospan_heap_arena *a = arena_locked(h, page >> GOSPAN_CHUNK_PAGES_SHIFT);
+		struct gospan_heap_arena *a;
+
+		a = rcu_dereference_check(h->arenas[page >> GOSPAN_CHUNK_PAGES_SHIFT],
+					  cached || lockdep_is_held(&h->lock));
 
 		WRITE_ONCE(a->spans[page_in_chunk(page)], s);
 		WRITE_ONCE(a->spanclass[page_in_chunk(page)], spanclass);
 	}
+}
+
+/* Go's initSpan: the heap's fields of a new span, and its map entries. */
+static void init_span(struct gospan_mheap *h, struct gospan_mspan *s, unsigned long base,
+		      unsigned long npages, unsigned int spanclass,
+		      enum gospan_span_state state, bool cached)
+{
+	INIT_LIST_HEAD(&s->list);
+	s->heap = h;
+	s->base = page_to_addr(base);
+	s->npages = npages;
+	s->state = state;
+	s->spanclass = spanclass;
+	s->elemsize = npages << GOSPAN_PAGE_SHIFT;
+	s->nelems = 1;
+	s->limit = s->base + s->elemsize;
+	set_spans(h, base, npages, s, cached);
+}
+
+/* Go's allocSpan: a span of @state, mapped, its pages counted. */
+static struct gospan_mspan *alloc_span(struct gospan_mheap *h, unsigned long npages,
+				       unsigned long align, unsigned int spanclass,
+				       enum gospan_span_state state, gfp_t gfp)
+{
+	struct gospan_mspan *s;
+	unsigned long base, flags;
+	int tries;
+
+	if (!npages || npages > GOSPAN_CHUNK_PAGES || !is_power_of_2(align) ||
+	    align > roundup_pow_of_two(npages))
+		return NULL;
+	if (gospan_should_fail_grow(npages << GOSPAN_PAGE_SHIFT))
+		return NULL;
+	s = gospan_fixalloc_alloc(&h->spanalloc, gfp);
+	if (!s)
+		return NULL;
+	/*
+	 * Go's allocSpan: small spans of objects from this CPU's page cache,
+	 * which holds pages of gospan's own heap only (tests make others).
+	 */
+	if (h == &gospan_heap && state == GOSPAN_SPAN_IN_USE && spanclass &&
+	    npages < GOSPAN_PCACHE_PAGES / 4) {
+		base = gospan_pcache_alloc(h, npages, align);
+		if (base) {
+			init_span(h, s, base, npages, spanclass, state, true);
+			return s;
+		}
+	}
+	/* Another CPU may take what a grow added: try again, a few times. */
+	for (tries = 0; tries < 4; tries++) {
+		spin_lock_irqsave(&h->lock, flags);
+		base = gospan_pagealloc_alloc_aligned(&h->pages, npages, align);
+		if (base) {
+			init_span(h, s, base, npages, spanclass, state, false);
+			h->pages_in_use += npages;
+			h->inuse_peak = max(h->inuse_peak, h->pages_in_use);
+			if (state == GOSPAN_SPAN_MANUAL) {
+				h->pages_manual += npages;
+			} else if (!spanclass) {
+				h->large_allocs++;
+				h->large_bytes += s->elemsize;
+				h->large_bytes_total += s->elemsize;
+			}
+			spin_unlock_irqrestore(&h->lock, flags);
+			return s;
+		}
+		spin_unlock_irqrestore(&h->lock, flags);
+		if (!grow(h, npages, gfp))
+			break;
+	}
+	gospan_fixalloc_free(&h->spanalloc, s);
+	return NULL;
 }
 
 /**
@@ -254,48 +337,7 @@ struct gospan_mspan *gospan_mheap_alloc_span_aligned(struct gospan_mheap *h,
 						     unsigned long align,
 						     unsigned int spanclass, gfp_t gfp)
 {
-	struct gospan_mspan *s;
-	unsigned long base, flags;
-	int tries;
-
-	if (!npages || npages > GOSPAN_CHUNK_PAGES || !is_power_of_2(align) ||
-	    align > roundup_pow_of_two(npages))
-		return NULL;
-	if (gospan_should_fail_grow(npages << GOSPAN_PAGE_SHIFT))
-		return NULL;
-	s = gospan_fixalloc_alloc(&h->spanalloc, gfp);
-	if (!s)
-		return NULL;
-	/* Another CPU may take what a grow added: try again, a few times. */
-	for (tries = 0; tries < 4; tries++) {
-		spin_lock_irqsave(&h->lock, flags);
-		base = gospan_pagealloc_alloc_aligned(&h->pages, npages, align);
-		if (base) {
-			INIT_LIST_HEAD(&s->list);
-			s->heap = h;
-			s->base = page_to_addr(base);
-			s->npages = npages;
-			s->state = GOSPAN_SPAN_IN_USE;
-			s->spanclass = spanclass;
-			s->elemsize = npages << GOSPAN_PAGE_SHIFT;
-			s->nelems = 1;
-			s->limit = s->base + s->elemsize;
-			set_spans(h, base, npages, s);
-			h->pages_in_use += npages;
-			if (!spanclass) {
-				h->large_allocs++;
-				h->large_bytes += s->elemsize;
-				h->large_bytes_total += s->elemsize;
-			}
-			spin_unlock_irqrestore(&h->lock, flags);
-			return s;
-		}
-		spin_unlock_irqrestore(&h->lock, flags);
-		if (!grow(h, npages, gfp))
-			break;
-	}
-	gospan_fixalloc_free(&h->spanalloc, s);
-	return NULL;
+	return alloc_span(h, npages, align, spanclass, GOSPAN_SPAN_IN_USE, gfp);
 }
 EXPORT_SYMBOL_NS_GPL(gospan_mheap_alloc_span_aligned, GOSPAN_INTERNAL);
 
@@ -323,10 +365,12 @@ static void free_span_locked(struct gospan_mheap *h, struct gospan_mspan *s)
 {
 	unsigned long first = addr_to_page(s->base);
 
-	set_spans(h, first, s->npages, NULL);
+	set_spans(h, first, s->npages, NULL, false);
 	gospan_pagealloc_free(&h->pages, first, s->npages);
 	h->pages_in_use -= s->npages;
-	if (!s->spanclass) {
+	if (s->state == GOSPAN_SPAN_MANUAL) {
+		h->pages_manual -= s->npages;
+	} else if (!s->spanclass) {
 		h->large_frees++;
 		h->large_bytes -= s->elemsize;
 	}
@@ -436,6 +480,46 @@ void gospan_mheap_rcu_barrier(void)
 EXPORT_SYMBOL_NS_GPL(gospan_mheap_rcu_barrier, GOSPAN_INTERNAL);
 
 /**
+ * gospan_mheap_alloc_manual() - allocate a span for stacks (Go's allocManual)
+ * @h: the heap
+ * @npages: its length in gospan pages, a power of two up to a chunk
+ * @gfp: how the heap may grow
+ *
+ * The span starts aligned to its length, so that a stack carved from it
+ * at a multiple of its own size is aligned to that size. Its pages count
+ * as StackInuse, not HeapInuse; its span class is 0 and its state
+ * GOSPAN_SPAN_MANUAL, so that gospan_free() refuses its addresses. The
+ * caller (stack.c) owns every field but @base, @npages and @state.
+ *
+ * Context: Any context that @gfp allows; takes the heap lock.
+ * Return: the span, or NULL.
+ */
+struct gospan_mspan *gospan_mheap_alloc_manual(struct gospan_mheap *h, unsigned long npages,
+					       gfp_t gfp)
+{
+	if (!is_power_of_2(npages))
+		return NULL;
+	return alloc_span(h, npages, npages, 0, GOSPAN_SPAN_MANUAL, gfp);
+}
+EXPORT_SYMBOL_NS_GPL(gospan_mheap_alloc_manual, GOSPAN_INTERNAL);
+
+/**
+ * gospan_mheap_free_manual() - give a stack span back (Go's freeManual)
+ * @h: the heap
+ * @s: a span from gospan_mheap_alloc_manual(), with no stack in use
+ *
+ * Its descriptor is reused after a grace period: stack frees look spans
+ * up under RCU, as object frees do.
+ *
+ * Context: Any context; takes the heap lock.
+ */
+void gospan_mheap_free_manual(struct gospan_mheap *h, struct gospan_mspan *s)
+{
+	gospan_mheap_free_span_rcu(h, s);
+}
+EXPORT_SYMBOL_NS_GPL(gospan_mheap_free_manual, GOSPAN_INTERNAL);
+
+/**
  * gospan_mheap_alloc_large() - allocate an object larger than 32 KiB
  * @h: the heap
  * @size: bytes, up to GOSPAN_MAX_SIZE (kmalloc's limit)
@@ -522,6 +606,8 @@ enum gospan_free_error gospan_mheap_free_large(struct gospan_mheap *h,
 						   GOSPAN_FREE_FOREIGN;
 	if (s->spanclass)
 		return GOSPAN_FREE_NOT_LARGE;
+	if (READ_ONCE(s->state) == GOSPAN_SPAN_MANUAL)
+		return GOSPAN_FREE_STACK;
 	if ((unsigned long)ptr != s->base)
 		return GOSPAN_FREE_INTERIOR;
 	if (want_init_on_free()) {
@@ -534,10 +620,12 @@ enum gospan_free_error gospan_mheap_free_large(struct gospan_mheap *h,
 
 	spin_lock_irqsave(&h->lock, flags);
 	/* A racing free of the same pointer got here first. */
-	if (gospan_span_of_heap(h, ptr) != s) {
+	if (gospan_span_of_heap(h, ptr) != s || s->state == GOSPAN_SPAN_MANUAL) {
 		spin_unlock_irqrestore(&h->lock, flags);
 		return GOSPAN_FREE_NOT_ALLOCATED;
 	}
+	if (gospan_mprof_page_sampled(ptr))
+		gospan_mprof_free(ptr);
 	kmemleak_free(ptr);
 	free_span_locked(h, s);
 	spin_unlock_irqrestore(&h->lock, flags);
@@ -548,66 +636,93 @@ enum gospan_free_error gospan_mheap_free_large(struct gospan_mheap *h,
 EXPORT_SYMBOL_NS_GPL(gospan_mheap_free_large, GOSPAN_INTERNAL);
 
 /*
- * If every page gospan owns in chunk ci is free, take them out of the page
- * allocator and the chunk out of the heap; the caller frees them. Returns
- * the arena, now unpublished, with its owned bitmap intact, or NULL.
+ * Chunk ci holds no page of gospan's any more: it leaves the heap, and its
+ * released pages leave HeapSys with it (Go keeps its address space for
+ * ever; gospan's is the kernel's direct map). Returns the arena, now
+ * unpublished, for the caller to free after a grace period.
  */
-static struct gospan_heap_arena *detach_free_chunk(struct gospan_mheap *h,
-						   unsigned long ci)
+static struct gospan_heap_arena *detach_chunk(struct gospan_mheap *h, unsigned long ci)
 {
 	struct gospan_heap_arena *a = arena_locked(h, ci);
-	unsigned long base = ci << GOSPAN_CHUNK_PAGES_SHIFT;
-	unsigned int start, end;
 
-	if (!a || bitmap_intersects(a->owned, h->pages.chunks[ci]->alloc,
-				    GOSPAN_CHUNK_PAGES))
-		return NULL;
-	for_each_set_bitrange(start, end, a->owned, GOSPAN_CHUNK_PAGES)
-		gospan_pagealloc_alloc_range(&h->pages, base + start, end - start);
-	h->pages_owned -= a->nowned;
-	h->pages_returned += a->nowned;
+	lockdep_assert_held(&h->lock);
+	h->pages_released -= gospan_pagealloc_unscavenge(&h->pages,
+							 ci << GOSPAN_CHUNK_PAGES_SHIFT,
+							 GOSPAN_CHUNK_PAGES);
 	h->chunks_returned++;
 	h->arena_sys -= sizeof(*a);
 	RCU_INIT_POINTER(h->arenas[ci], NULL);
 	return a;
 }
 
+/* Gospan pages the scavenger releases under one hold of the heap lock. */
+#define SCAVENGE_BATCH	64
+
 /**
- * gospan_mheap_release() - give free chunks back to the kernel
+ * gospan_mheap_scavenge() - give free pages back to the kernel
+ * @h: the heap
+ * @max: at most this many gospan pages
+ *
+ * Go's scavenge: the highest runs of free pages first, up to
+ * SCAVENGE_BATCH pages per hold of the heap lock. A released page leaves
+ * @h->pages_owned and is counted in @h->pages_released (Go's HeapReleased:
+ * still HeapSys and HeapIdle) until a grow brings it back; a chunk left
+ * with no page of gospan's leaves the heap. Pages in spans, and pages
+ * cached per CPU (out of the page allocator), are never touched.
+ *
+ * Context: Process context (frees memory; takes the heap lock).
+ * Return: the number of gospan pages given back.
+ */
+unsigned long gospan_mheap_scavenge(struct gospan_mheap *h, unsigned long max)
+{
+	unsigned long flags, base, n, released = 0;
+
+	while (released < max) {
+		struct gospan_heap_arena *gone = NULL, *a;
+		unsigned long ci;
+
+		spin_lock_irqsave(&h->lock, flags);
+		n = gospan_pagealloc_scavenge_one(&h->pages,
+						  min(max - released, SCAVENGE_BATCH), &base);
+		if (!n) {
+			spin_unlock_irqrestore(&h->lock, flags);
+			break;
+		}
+		ci = base >> GOSPAN_CHUNK_PAGES_SHIFT;
+		a = arena_locked(h, ci);
+		bitmap_clear(a->owned, page_in_chunk(base), n);
+		a->nowned -= n;
+		h->pages_owned -= n;
+		h->pages_released += n;
+		h->pages_returned += n;
+		if (!a->nowned)
+			gone = detach_chunk(h, ci);
+		spin_unlock_irqrestore(&h->lock, flags);
+
+		trace_gospan_heap_release(page_to_addr(base), n);
+		free_pages_run(base, n);
+		if (gone)
+			kfree_rcu(gone, rcu);
+		released += n;
+		cond_resched();
+	}
+	return released;
+}
+EXPORT_SYMBOL_NS_GPL(gospan_mheap_scavenge, GOSPAN_INTERNAL);
+
+/**
+ * gospan_mheap_release() - give every free page back to the kernel
  * @h: the heap
  *
- * Every chunk all of whose owned pages are free leaves the heap and goes
- * back to the buddy allocator. The call the scavenger makes; teardown makes
- * it too.
+ * gospan_mheap_scavenge() with no limit: what gospan_cache_shrink(), the
+ * shrinker and teardown call.
  *
- * Context: Process context (frees memory; takes the heap lock per chunk).
+ * Context: Process context (frees memory; takes the heap lock).
  * Return: the number of gospan pages given back.
  */
 unsigned long gospan_mheap_release(struct gospan_mheap *h)
 {
-	unsigned long ci, flags, released = 0;
-	unsigned int start, end;
-
-	for (ci = 0; ci < h->nchunks; ci++) {
-		struct gospan_heap_arena *a;
-
-		if (!rcu_access_pointer(h->arenas[ci]))
-			continue;
-		spin_lock_irqsave(&h->lock, flags);
-		a = detach_free_chunk(h, ci);
-		spin_unlock_irqrestore(&h->lock, flags);
-		if (!a)
-			continue;
-		for_each_set_bitrange(start, end, a->owned, GOSPAN_CHUNK_PAGES) {
-			unsigned long first = (ci << GOSPAN_CHUNK_PAGES_SHIFT) + start;
-
-			trace_gospan_heap_release(page_to_addr(first), end - start);
-			free_pages_run(first, end - start);
-		}
-		released += a->nowned;
-		kfree_rcu(a, rcu);
-	}
-	return released;
+	return gospan_mheap_scavenge(h, ULONG_MAX);
 }
 EXPORT_SYMBOL_NS_GPL(gospan_mheap_release, GOSPAN_INTERNAL);
 
@@ -666,6 +781,7 @@ static int pages_show(struct seq_file *m, void *unused)
 {
 	struct gospan_mheap *h = &gospan_heap;
 	unsigned long flags, owned, in_use, returned, grown, freed, large, arenas = 0;
+	unsigned long released, manual;
 	unsigned long largest, search, ci, i;
 	size_t spans_inuse, spans_sys;
 
@@ -673,6 +789,8 @@ static int pages_show(struct seq_file *m, void *unused)
 	owned = h->pages_owned;
 	in_use = h->pages_in_use;
 	returned = h->pages_returned;
+	released = h->pages_released;
+	manual = h->pages_manual;
 	grown = h->blocks_grown;
 	freed = h->chunks_returned;
 	large = h->large_allocs - h->large_frees;
@@ -692,8 +810,12 @@ static int pages_show(struct seq_file *m, void *unused)
 	seq_printf(m, "chunk_slots        %lu\n", h->nchunks);
 	seq_printf(m, "pages_owned        %lu\n", owned);
 	seq_printf(m, "pages_in_use       %lu\n", in_use);
-	seq_printf(m, "pages_free         %lu\n", owned - in_use);
-	seq_printf(m, "pages_returned     %lu\n", returned);
+	seq_printf(m, "pages_free         %lu  (in no span, per-CPU page caches included)\n",
+		   owned - in_use + gospan_pcache_pages());
+	seq_printf(m, "pages_released     %lu  (given back, still HeapSys: HeapReleased)\n",
+		   released);
+	seq_printf(m, "pages_stacks       %lu\n", manual);
+	seq_printf(m, "pages_returned     %lu  (given back since load)\n", returned);
 	seq_printf(m, "blocks_grown       %lu\n", grown);
 	seq_printf(m, "chunks_returned    %lu\n", freed);
 	seq_printf(m, "large_objects      %lu\n", large);
@@ -703,6 +825,8 @@ static int pages_show(struct seq_file *m, void *unused)
 		seq_puts(m, "search_addr        none\n");
 	else
 		seq_printf(m, "search_addr        %lu\n", search);
+	gospan_held_show(m);
+	gospan_pcache_show(m);
 	seq_puts(m, "level0 summaries (index: start max end), non-empty only:\n");
 	spin_lock_irqsave(&h->lock, flags);
 	for (i = 0; i < 1UL << h->pages.l0_bits; i++) {

@@ -8,6 +8,7 @@
 #define _GOSPAN_MHEAP_H
 
 #include <linux/list.h>
+#include <linux/seq_file.h>
 #include <linux/mm.h>
 #include <linux/rcupdate.h>
 #include <linux/spinlock.h>
@@ -38,6 +39,9 @@
  *	that gospan_free() finds an object's class in two loads
  * @owned: pages gospan took from the kernel and has not given back
  * @nowned: how many
+ * @sampled: per page, live objects the heap profile sampled in it, so
+ *	that their frees find the sample (under mprof.c's lock; read locklessly
+ *	by the free paths)
  *
  * Locking: written under the mheap lock; @spans and @spanclass are read
  * locklessly (under RCU) by gospan_span_of() and gospan_spanclass_of_rcu().
@@ -48,6 +52,7 @@ struct gospan_heap_arena {
 	u8 spanclass[GOSPAN_CHUNK_PAGES];
 	DECLARE_BITMAP(owned, GOSPAN_CHUNK_PAGES);
 	unsigned int nowned;
+	u16 sampled[GOSPAN_CHUNK_PAGES];
 };
 
 /**
@@ -63,6 +68,13 @@ struct gospan_heap_arena {
  *	unless a request needs more (GOSPAN_GROW_ORDER; tests change it)
  * @pages_owned: gospan pages held from the kernel (under @lock)
  * @pages_in_use: of those, in spans (under @lock)
+ * @pages_manual: of @pages_in_use, in stack spans (Go's StackInuse, which
+ *	HeapInuse and HeapSys leave out; under @lock)
+ * @pages_released: pages given back to the kernel in chunks the heap still
+ *	has (scavenged, Go's HeapReleased): part of HeapSys and HeapIdle, not
+ *	of @pages_owned (under @lock)
+ * @inuse_peak: the highest @pages_in_use since the scavenger last looked
+ *	(under @lock; mgcscavenge.c)
  * @pages_returned: given back to the kernel since init (under @lock)
  * @blocks_grown: alloc_pages() blocks taken since init (under @lock)
  * @chunks_returned: arenas emptied and freed since init (under @lock)
@@ -83,6 +95,9 @@ struct gospan_mheap {
 	unsigned int max_grow_order;
 	unsigned long pages_owned;
 	unsigned long pages_in_use;
+	unsigned long pages_manual;
+	unsigned long pages_released;
+	unsigned long inuse_peak;
 	unsigned long pages_returned;
 	unsigned long blocks_grown;
 	unsigned long chunks_returned;
@@ -105,14 +120,26 @@ struct gospan_mspan *gospan_mheap_alloc_span(struct gospan_mheap *h,
 					     unsigned long npages,
 					     unsigned int spanclass, gfp_t gfp);
 void gospan_mheap_free_span(struct gospan_mheap *h, struct gospan_mspan *s);
+struct gospan_mspan *gospan_mheap_alloc_manual(struct gospan_mheap *h, unsigned long npages,
+					       gfp_t gfp);
+void gospan_mheap_free_manual(struct gospan_mheap *h, struct gospan_mspan *s);
 void gospan_mheap_free_span_after_gp(struct gospan_mspan *s);
 void gospan_mheap_rcu_barrier(void);
 void gospan_mheap_free_span_rcu(struct gospan_mheap *h, struct gospan_mspan *s);
 void *gospan_mheap_alloc_large(struct gospan_mheap *h, size_t size, gfp_t gfp);
 enum gospan_free_error gospan_mheap_free_large(struct gospan_mheap *h,
 					       const void *ptr);
+unsigned long gospan_mheap_scavenge(struct gospan_mheap *h, unsigned long max);
 unsigned long gospan_mheap_release(struct gospan_mheap *h);
 bool gospan_mheap_owns(struct gospan_mheap *h, const void *p);
+
+/* mpagecache.c: the per-CPU page caches. */
+unsigned long gospan_pcache_alloc(struct gospan_mheap *h, unsigned long npages,
+				  unsigned long align);
+void gospan_pcache_flush(struct gospan_mheap *h, unsigned int cpu);
+unsigned long gospan_pcache_pages(void);
+void gospan_pcache_counts(unsigned long *hits, unsigned long *refills, unsigned long *misses);
+void gospan_pcache_show(struct seq_file *m);
 void gospan_mheap_debugfs_init(struct dentry *root);
 
 /**

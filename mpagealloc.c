@@ -534,6 +534,132 @@ void gospan_pagealloc_free(struct gospan_pagealloc *p, unsigned long base,
 EXPORT_SYMBOL_NS_GPL(gospan_pagealloc_free, GOSPAN_INTERNAL);
 
 /**
+ * gospan_pagealloc_alloc_to_cache() - take 64 pages' worth for a page cache
+ * @p: the allocator
+ * @base: set to the first page of the block
+ *
+ * Go's allocToCache: the first free page, and with it every free page of
+ * its aligned block of GOSPAN_PCACHE_PAGES (one word of the chunk's
+ * bitmap), become allocated; the caller's per-CPU page cache hands them
+ * out (mpagecache.c). No page below the block is free, so search_addr
+ * moves past it.
+ *
+ * Context: Any context; the mheap lock held.
+ * Return: the pages taken, a bit per page from @base (0: none free).
+ */
+unsigned long gospan_pagealloc_alloc_to_cache(struct gospan_pagealloc *p, unsigned long *base)
+{
+	unsigned long addr, search, *word, free;
+
+	BUILD_BUG_ON(GOSPAN_PCACHE_PAGES != BITS_PER_LONG);
+	if (p->search_addr == GOSPAN_MAX_SEARCH_ADDR || chunk_index(p->search_addr) >= p->end)
+		return 0;
+	addr = find(p, 1, &search);
+	if (!addr) {
+		p->search_addr = GOSPAN_MAX_SEARCH_ADDR;
+		return 0;
+	}
+	word = &p->chunks[chunk_index(addr)]->alloc[chunk_page_index(addr) / BITS_PER_LONG];
+	free = ~*word;
+	*word = ~0UL;
+	*base = round_down(addr, GOSPAN_PCACHE_PAGES);
+	update(p, *base, GOSPAN_PCACHE_PAGES);
+	p->search_addr = max(p->search_addr, *base + GOSPAN_PCACHE_PAGES);
+	return free;
+}
+EXPORT_SYMBOL_NS_GPL(gospan_pagealloc_alloc_to_cache, GOSPAN_INTERNAL);
+
+/**
+ * gospan_pagealloc_free_cache() - give a page cache's pages back (Go's pageCache.flush)
+ * @p: the allocator
+ * @base: the block's first page
+ * @cache: the pages still free in the cache, a bit per page from @base
+ *
+ * Context: Any context; the mheap lock held.
+ */
+void gospan_pagealloc_free_cache(struct gospan_pagealloc *p, unsigned long base,
+				 unsigned long cache)
+{
+	p->chunks[chunk_index(base)]->alloc[chunk_page_index(base) / BITS_PER_LONG] &= ~cache;
+	if (base < p->search_addr)
+		p->search_addr = base;
+	update(p, base, GOSPAN_PCACHE_PAGES);
+}
+EXPORT_SYMBOL_NS_GPL(gospan_pagealloc_free_cache, GOSPAN_INTERNAL);
+
+/**
+ * gospan_pagealloc_scavenge_one() - take the highest run of free pages to give back
+ * @p: the allocator
+ * @max: at most this many pages
+ * @base: set to the run's first page
+ *
+ * Go's pageAlloc.scavengeOne, less the release itself: the highest free
+ * run (allocation prefers low addresses, so the scavenger works from the
+ * top, as Go's does), or its top @max pages, becomes allocated and
+ * scavenged. The caller gives the pages back to the kernel. Chunks without
+ * a free page are skipped by their summary alone.
+ *
+ * Context: Any context; the mheap lock held.
+ * Return: the number of pages taken (0: none free).
+ */
+unsigned long gospan_pagealloc_scavenge_one(struct gospan_pagealloc *p, unsigned long max,
+					    unsigned long *base)
+{
+	const u64 *leaf = p->summary[GOSPAN_SUMMARY_LEVELS - 1];
+	unsigned long ci;
+
+	for (ci = p->end; max && ci-- > p->start;) {
+		struct gospan_palloc_data *d = p->chunks[ci];
+		unsigned int start, end, last_start = 0, last_end = 0;
+		unsigned long n;
+
+		if (!d || !gospan_palloc_sum_max(leaf[ci]))
+			continue;
+		for_each_clear_bitrange(start, end, d->alloc, GOSPAN_CHUNK_PAGES) {
+			last_start = start;
+			last_end = end;
+		}
+		if (last_end == last_start)
+			continue;
+		n = min_t(unsigned long, max, last_end - last_start);
+		*base = chunk_base(ci) + last_end - n;
+		bitmap_set(d->alloc, last_end - n, n);
+		bitmap_set(d->scavenged, last_end - n, n);
+		update(p, *base, n);
+		return n;
+	}
+	return 0;
+}
+EXPORT_SYMBOL_NS_GPL(gospan_pagealloc_scavenge_one, GOSPAN_INTERNAL);
+
+/**
+ * gospan_pagealloc_unscavenge() - forget that pages were given back
+ * @p: the allocator
+ * @base: first page
+ * @npages: how many, inside one chunk
+ *
+ * The heap grew into these pages again (they came back from the kernel),
+ * or gave up their chunk altogether.
+ *
+ * Context: Any context; the mheap lock held.
+ * Return: how many of them were scavenged.
+ */
+unsigned long gospan_pagealloc_unscavenge(struct gospan_pagealloc *p, unsigned long base,
+					  unsigned long npages)
+{
+	struct gospan_palloc_data *d = p->chunks[chunk_index(base)];
+	unsigned int i, first = chunk_page_index(base);
+	unsigned long n = 0;
+
+	if (!d)
+		return 0;
+	for (i = first; i < first + npages; i++)
+		n += __test_and_clear_bit(i, d->scavenged);
+	return n;
+}
+EXPORT_SYMBOL_NS_GPL(gospan_pagealloc_unscavenge, GOSPAN_INTERNAL);
+
+/**
  * gospan_pagealloc_check() - verify every summary against the bitmaps
  * @p: the allocator
  *
@@ -560,6 +686,11 @@ int gospan_pagealloc_check(const struct gospan_pagealloc *p)
 		    !bitmap_full(p->chunks[ci]->alloc, GOSPAN_CHUNK_PAGES)) {
 			pr_err("gospan: chunk %lu has free pages below search_addr %lu\n",
 			       ci, p->search_addr);
+			return -EINVAL;
+		}
+		if (p->chunks[ci] && !bitmap_subset(p->chunks[ci]->scavenged,
+						    p->chunks[ci]->alloc, GOSPAN_CHUNK_PAGES)) {
+			pr_err("gospan: chunk %lu has a scavenged page that is free\n", ci);
 			return -EINVAL;
 		}
 	}

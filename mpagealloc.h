@@ -73,9 +73,23 @@ static inline unsigned long gospan_palloc_sum_end(u64 sum)
 	return (sum >> (2 * GOSPAN_LOG_MAX_PACKED)) & (GOSPAN_MAX_PACKED - 1);
 }
 
-/* Go's pallocData, less the scavenged bits (see gospan_pagealloc). */
+/**
+ * struct gospan_palloc_data - one chunk's bitmaps (Go's pallocData)
+ * @alloc: a bit set for each page that is allocated, or that gospan does
+ *	not hold (never grown, or released)
+ * @scavenged: a bit set for each page the scavenger gave back to the
+ *	kernel and the heap has not grown into again (Go's scavenged bits)
+ *
+ * Go's scavenged page is free and allocatable: its address space stays the
+ * heap's, and touching it again brings memory back. gospan's address space
+ * is the direct map, where a page given back is the kernel's to give to
+ * anyone: a scavenged page is therefore also allocated in @alloc until a
+ * grow gets that same page back from alloc_pages() (mheap.c). So
+ * @scavenged is a subset of @alloc.
+ */
 struct gospan_palloc_data {
 	DECLARE_BITMAP(alloc, GOSPAN_CHUNK_PAGES);
+	DECLARE_BITMAP(scavenged, GOSPAN_CHUNK_PAGES);
 };
 
 /**
@@ -96,8 +110,8 @@ struct gospan_palloc_data {
  *
  * The summaries and bitmaps are allocated by gospan_pagealloc_init() and
  * gospan_pagealloc_grow()'s caller, so that nothing here allocates memory
- * or sleeps. Go keeps a scavenged bitmap beside each chunk's alloc bitmap;
- * gospan returns memory a whole chunk at a time (mheap.c), so it has none.
+ * or sleeps. Each chunk's scavenged bitmap records the pages given back
+ * to the kernel (struct gospan_palloc_data).
  *
  * Locking: every field is protected by the lock of the owning mheap
  * (struct gospan_mheap::lock); gospan_pagealloc does no locking itself.
@@ -125,6 +139,15 @@ void gospan_pagealloc_alloc_range(struct gospan_pagealloc *p, unsigned long base
 				  unsigned long npages);
 void gospan_pagealloc_free(struct gospan_pagealloc *p, unsigned long base,
 			   unsigned long npages);
+/* Pages a per-CPU page cache takes at once (Go's pageCachePages). */
+#define GOSPAN_PCACHE_PAGES	64
+unsigned long gospan_pagealloc_alloc_to_cache(struct gospan_pagealloc *p, unsigned long *base);
+void gospan_pagealloc_free_cache(struct gospan_pagealloc *p, unsigned long base,
+				 unsigned long cache);
+unsigned long gospan_pagealloc_scavenge_one(struct gospan_pagealloc *p, unsigned long max,
+					    unsigned long *base);
+unsigned long gospan_pagealloc_unscavenge(struct gospan_pagealloc *p, unsigned long base,
+					  unsigned long npages);
 u64 gospan_palloc_summarize(const struct gospan_palloc_data *d);
 u64 gospan_merge_summaries(const u64 *sums, unsigned int n,
 			   unsigned int log_max_pages);

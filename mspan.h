@@ -24,11 +24,12 @@
 
 struct gospan_mheap;
 
-/* Go's mSpanState (gospan has no mSpanManual: it has no stacks yet). */
+/* Go's mSpanState. */
 enum gospan_span_state {
 	GOSPAN_SPAN_DEAD,	/* free, or never used: not in the span map */
 	GOSPAN_SPAN_IN_USE,	/* objects (a size class) or one large object */
 	GOSPAN_SPAN_FREEING,	/* a large object's free won it, and zeroes it */
+	GOSPAN_SPAN_MANUAL,	/* stacks (stack.c): span class 0, not the heap's */
 };
 
 /**
@@ -55,10 +56,12 @@ enum gospan_span_state {
  * @tiny_state: for tiny-block spans, per 16-byte block: bit o set while an
  *	object starts at offset o, bit 16 while an mcache allocates from it
  * @alloc_bits: one bit per object, set while it is allocated or is free
- *	in an mcache's window (mcache.h), as of the last sweep or fold
+ *	in an mcache's window (mcache.h), as of the last sweep or fold; in a
+ *	stack span, set while the block is some caller's stack (stack.c)
  * @freed_bits: one bit per object, set atomically by a free, cleared by the
  *	sweep that folds it into @alloc_bits (Go's gcmarkBits, inverted: gospan
- *	learns of dead objects from frees, not from marking)
+ *	learns of dead objects from frees, not from marking); in a stack span,
+ *	set while the block is free in the stackpool (Go's manualFreeList)
  *
  * The mheap sets @base, @npages and @state, and @elemsize, @nelems and
  * @limit for large objects; the small-object path owns the rest.
@@ -131,6 +134,7 @@ enum gospan_free_error {
 	GOSPAN_FREE_INTERIOR,	/* inside an object, not at its start */
 	GOSPAN_FREE_NOT_LARGE,	/* in a span of small objects */
 	GOSPAN_FREE_WRONG_CACHE,	/* in a span of another cache's class */
+	GOSPAN_FREE_STACK,	/* a stack (stack.c), not an object */
 };
 
 /* The tiny-block state of the block holding address addr of span s. */

@@ -49,6 +49,7 @@
 #include "mcache.h"
 #include "mstats.h"
 #include "msize.h"
+#include "stack.h"
 
 struct gospan_mstats_cpu __percpu *gospan_mstats;
 EXPORT_SYMBOL_NS_GPL(gospan_mstats, GOSPAN_INTERNAL);
@@ -120,7 +121,7 @@ void gospan_read_memstats(struct gospan_memstats *stats)
 {
 	struct gospan_mheap *h = &gospan_heap;
 	u64 mallocs, frees, req, samples, tiny = 0;
-	unsigned long flags;
+	unsigned long flags, pcache;
 	unsigned int spc, cpu;
 
 	memset(stats, 0, sizeof(*stats));
@@ -138,13 +139,23 @@ void gospan_read_memstats(struct gospan_memstats *stats)
 		stats->alloc += (mallocs - frees) * size;
 		stats->total_alloc += mallocs * size;
 	}
+	/*
+	 * Pages free in the per-CPU page caches are in pages_in_use but in no
+	 * span: read after the class counters (mpagecache.c says why).
+	 */
+	smp_rmb();
+	pcache = gospan_pcache_pages();
 	stats->mallocs += retired_mallocs + h->large_allocs + tiny;
 	stats->frees += retired_frees + h->large_frees + tiny;
 	stats->alloc += h->large_bytes;
 	stats->total_alloc += retired_bytes + h->large_bytes_total;
-	stats->heap_sys = (u64)h->pages_owned << GOSPAN_PAGE_SHIFT;
-	stats->heap_inuse = (u64)h->pages_in_use << GOSPAN_PAGE_SHIFT;
-	stats->heap_released = (u64)h->pages_returned << GOSPAN_PAGE_SHIFT;
+	/* Stack spans are StackInuse and StackSys, not the heap's (Go's rule). */
+	stats->heap_sys = (u64)(h->pages_owned + h->pages_released - h->pages_manual) <<
+			  GOSPAN_PAGE_SHIFT;
+	stats->heap_inuse = (u64)(h->pages_in_use - h->pages_manual - pcache) << GOSPAN_PAGE_SHIFT;
+	stats->stack_inuse = (u64)h->pages_manual << GOSPAN_PAGE_SHIFT;
+	stats->stack_sys = stats->stack_inuse;
+	stats->heap_released = (u64)h->pages_released << GOSPAN_PAGE_SHIFT;
 	stats->other_sys = h->pages.sys + h->arena_sys;
 	stats->large_allocs = h->large_allocs;
 	stats->large_frees = h->large_frees;
@@ -367,6 +378,7 @@ static int cpus_show(struct seq_file *m, void *unused)
 		}
 		rcu_read_unlock();
 		seq_putc(m, '\n');
+		gospan_stack_cpu_show(m, cpu);
 	}
 	return 0;
 }

@@ -8,8 +8,9 @@
  * whose count differs, so an unexpected report fails the case that caused
  * it, and an expected one that did not come fails too.
  *
- * Leaks: after every case every CPU's mcache is drained and every span
- * class swept. Then no page may be in a span and no span descriptor in use
+ * Leaks: after every case every CPU's mcache (with its stackcache and page
+ * cache) is drained, the kept large stacks are given back and every span
+ * class is swept. Then no page may be in a span and no span descriptor in use
  * (after a grace period, when freed descriptors come back): each case must
  * free what it allocates, and gospan must give back what was freed.
  */
@@ -20,6 +21,7 @@
 #include "gospan_kunit.h"
 #include "internal.h"
 #include "mcache.h"
+#include "stack.h"
 
 struct reports {
 	atomic_t count;
@@ -67,7 +69,9 @@ void gospan_test_exit(struct kunit *test)
 			    atomic_read(&reports.count), reports.expected);
 	gospan_check_consistent(test);
 
+	/* Every mcache, stackcache and page cache; the kept large stacks. */
 	gospan_mcache_drain_all(GOSPAN_ALL_SPANCLASSES);
+	gospan_stack_release();
 	for (spc = 1; spc < GOSPAN_NUM_SPAN_CLASSES; spc++)
 		if (gospan_centrals[spc])
 			gospan_mcentral_reclaim(gospan_centrals[spc]);

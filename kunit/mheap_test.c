@@ -208,14 +208,16 @@ static void atomic_grow(struct kunit *test)
 }
 
 /*
- * Chunks go back only when all their pages are free; freed spans coalesce
- * so that a whole chunk fits again.
+ * Freed spans coalesce so that a whole chunk fits again. Free pages go
+ * back to the kernel while their chunk still holds spans (Go's scavenged
+ * pages: HeapReleased, still HeapSys), and the chunk leaves the heap with
+ * its last page.
  */
 static void release_and_coalesce(struct kunit *test)
 {
 	struct gospan_mheap *h = new_heap(test);
 	struct gospan_mspan *s[64];
-	unsigned long base;
+	unsigned long base, base0, freed = 0, total = 0, owned;
 	unsigned int i;
 
 	for (i = 0; i < ARRAY_SIZE(s); i++) {
@@ -223,24 +225,56 @@ static void release_and_coalesce(struct kunit *test)
 		KUNIT_ASSERT_NOT_NULL(test, s[i]);
 	}
 	KUNIT_EXPECT_EQ(test, h->pages_owned, (unsigned long)GOSPAN_CHUNK_PAGES);
-	/* One span still in use keeps its chunk. */
-	for (i = 1; i < ARRAY_SIZE(s); i += 2)
+	for (i = 0; i < ARRAY_SIZE(s); i++)
 		gospan_mheap_free_span(h, s[i]);
-	KUNIT_EXPECT_EQ(test, gospan_mheap_release(h), 0UL);
-	for (i = 0; i < ARRAY_SIZE(s); i += 2)
-		gospan_mheap_free_span(h, s[i]);
-	KUNIT_EXPECT_EQ(test, h->pages_in_use, 0UL);
 	/* Coalesced: the whole chunk is one free run again. */
 	s[0] = gospan_mheap_alloc_span(h, GOSPAN_CHUNK_PAGES, 0, GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, s[0]);
 	KUNIT_EXPECT_EQ(test, h->blocks_grown, 1UL);
-	base = s[0]->base;
 	gospan_mheap_free_span(h, s[0]);
-	KUNIT_EXPECT_TRUE(test, gospan_mheap_owns(h, (void *)base));
-	KUNIT_EXPECT_EQ(test, gospan_mheap_release(h), (unsigned long)GOSPAN_CHUNK_PAGES);
-	KUNIT_EXPECT_EQ(test, h->pages_owned, 0UL);
-	KUNIT_EXPECT_EQ(test, h->chunks_returned, 1UL);
+
+	for (i = 0; i < ARRAY_SIZE(s); i++) {
+		s[i] = gospan_mheap_alloc_span(h, 1 + i % 13, i % 5, GFP_KERNEL);
+		KUNIT_ASSERT_NOT_NULL(test, s[i]);
+		total += s[i]->npages;
+	}
+	KUNIT_EXPECT_EQ(test, h->blocks_grown, 1UL);
+	base0 = s[0]->base;
+	for (i = 1; i < ARRAY_SIZE(s); i += 2) {
+		freed += s[i]->npages;
+		gospan_mheap_free_span(h, s[i]);
+	}
+	/*
+	 * Spans in use keep their pages; the free ones between them go back,
+	 * and so do those after the last span.
+	 */
+	KUNIT_EXPECT_EQ(test, gospan_mheap_release(h), freed + GOSPAN_CHUNK_PAGES - total);
+	KUNIT_EXPECT_EQ(test, h->pages_owned, total - freed);
+	KUNIT_EXPECT_EQ(test, h->pages_released, freed + GOSPAN_CHUNK_PAGES - total);
+	KUNIT_EXPECT_EQ(test, h->chunks_returned, 0UL);
+	KUNIT_EXPECT_FALSE(test, gospan_mheap_owns(h, (void *)s[1]->base));
+	KUNIT_EXPECT_TRUE(test, gospan_mheap_owns(h, (void *)s[0]->base));
+	KUNIT_EXPECT_EQ(test, gospan_pagealloc_check(&h->pages), 0);
+	/* Released pages are not handed out: a new span needs a new block. */
+	base = s[1]->base;
+	s[1] = gospan_mheap_alloc_span(h, 1, 0, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, s[1]);
+	KUNIT_EXPECT_TRUE(test, gospan_mheap_owns(h, (void *)s[1]->base));
+	gospan_mheap_free_span(h, s[1]);
+	owned = h->pages_owned;
+	KUNIT_EXPECT_EQ(test, gospan_mheap_release(h), owned - (total - freed));
 	KUNIT_EXPECT_FALSE(test, gospan_mheap_owns(h, (void *)base));
+
+	for (i = 0; i < ARRAY_SIZE(s); i += 2)
+		gospan_mheap_free_span(h, s[i]);
+	KUNIT_EXPECT_EQ(test, h->pages_in_use, 0UL);
+	KUNIT_EXPECT_EQ(test, gospan_mheap_release(h), total - freed);
+	KUNIT_EXPECT_EQ(test, h->pages_owned, 0UL);
+	/* The chunk left the heap, and its released pages with it. */
+	KUNIT_EXPECT_EQ(test, h->pages_released, 0UL);
+	KUNIT_EXPECT_GE(test, h->chunks_returned, 1UL);
+	KUNIT_EXPECT_FALSE(test, gospan_mheap_owns(h, (void *)base0));
+	KUNIT_EXPECT_EQ(test, gospan_pagealloc_check(&h->pages), 0);
 	destroy_heap(test, h);
 }
 

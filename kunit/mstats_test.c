@@ -22,6 +22,8 @@ static bool memstats_consistent(struct kunit *test, const struct gospan_memstats
 	bool ok = true;
 
 	ok &= s->heap_inuse + s->heap_idle == s->heap_sys;
+	ok &= s->heap_released <= s->heap_idle;
+	ok &= s->stack_inuse <= s->stack_sys;
 	ok &= s->frees <= s->mallocs;
 	ok &= s->mallocs - s->frees == s->heap_objects;
 	ok &= s->alloc == s->heap_alloc;

@@ -648,6 +648,10 @@ static void check_memstats(const struct gospan_memstats *s,
 		  s->sys, s->heap_sys, s->mspan_sys, s->mcache_sys, s->stack_sys);
 	invariant(s->alloc <= s->total_alloc, where, "alloc %llu > total_alloc %llu",
 		  s->alloc, s->total_alloc);
+	invariant(s->heap_released <= s->heap_idle, where,
+		  "heap_released %llu > heap_idle %llu", s->heap_released, s->heap_idle);
+	invariant(s->stack_inuse <= s->stack_sys, where,
+		  "stack_inuse %llu > stack_sys %llu", s->stack_inuse, s->stack_sys);
 	invariant(s->large_frees <= s->large_allocs, where, "large_frees %llu > large_allocs %llu",
 		  s->large_frees, s->large_allocs);
 	invariant(s->mspan_inuse <= s->mspan_sys, where, "mspan_inuse %llu > mspan_sys %llu",
@@ -660,7 +664,6 @@ static void check_memstats(const struct gospan_memstats *s,
 	monotonic(s->tiny_allocs, prev->tiny_allocs, "tiny_allocs", where);
 	monotonic(s->large_allocs, prev->large_allocs, "large_allocs", where);
 	monotonic(s->large_frees, prev->large_frees, "large_frees", where);
-	monotonic(s->heap_released, prev->heap_released, "heap_released", where);
 	monotonic(s->heap_grows, prev->heap_grows, "heap_grows", where);
 	monotonic(s->chunks_returned, prev->chunks_returned, "chunks_returned", where);
 }

@@ -1,0 +1,200 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Per-CPU page caches (Go's runtime/mpagecache.go). Each CPU keeps a
+ * block of up to GOSPAN_PCACHE_PAGES free pages that it took from the page
+ * allocator under the heap lock in one go (allocToCache), and serves spans
+ * of fewer than GOSPAN_PCACHE_PAGES / 4 pages from it without that lock
+ * (pageCache.alloc); the heap lock is then taken once per refill instead of
+ * once per span. Its place in the allocator is step 4 at the top of
+ * gospan.c: the mcentral's grow.
+ *
+ * Invariants:
+ *  - a CPU's cache is used only under that CPU's mcache lock (the busy
+ *    flag, mcache.h), as Go's is by its P; an allocation that finds the
+ *    mcache busy takes the heap lock instead;
+ *  - a page in a cache is allocated in the page allocator, so nothing
+ *    else hands it out and the scavenger never gives it back; it is
+ *    counted in the heap's pages_in_use from the moment it enters the
+ *    cache, and @npages says how many of those are still free in it:
+ *    HeapInuse is pages_in_use less every cache's @npages (mstats.c reads
+ *    @npages after the class counters, and a span leaves a cache, @npages
+ *    first, before any of its objects is counted, so Alloc <= HeapInuse
+ *    still holds in every snapshot);
+ *  - @npages changes with the pages' entry and exit (refill and flush)
+ *    under the heap lock, so a MemStats reader sees both or neither;
+ *  - only spans of objects (an mcentral's grow) use the caches: large
+ *    objects and stacks keep counters that live under the heap lock.
+ * A CPU's cache goes back to the page allocator when the CPU goes
+ * offline, when every mcache is drained (the shrinker) and at unload.
+ */
+#include <linux/bitops.h>
+#include <linux/percpu.h>
+#include <linux/seq_file.h>
+#include <linux/spinlock.h>
+
+#include "mcache.h"
+#include "mheap.h"
+
+/**
+ * struct gospan_pcache - one CPU's page cache (Go's pageCache)
+ * @base: the first page of the cached block
+ * @cache: bit i set: page @base + i is free in the cache
+ * @npages: the bits set in @cache (read by other CPUs)
+ * @hits: spans served without the heap lock
+ * @refills: blocks taken under the heap lock
+ * @misses: spans the cache could not serve (no run long enough)
+ */
+struct gospan_pcache {
+	unsigned long base;
+	unsigned long cache;
+	unsigned long npages;
+	unsigned long hits;
+	unsigned long refills;
+	unsigned long misses;
+};
+
+static DEFINE_PER_CPU(struct gospan_pcache, gospan_pcaches);
+
+/* Go's pageCache.alloc and allocN, with the span's alignment. */
+static unsigned long cache_take(struct gospan_pcache *pc, unsigned long npages,
+				unsigned long align)
+{
+	unsigned long mask = (BIT(npages) - 1), i;
+
+	for (i = ALIGN(pc->base, align) - pc->base; i + npages <= GOSPAN_PCACHE_PAGES;
+	     i += align) {
+		if ((pc->cache & (mask << i)) == mask << i) {
+			pc->cache &= ~(mask << i);
+			return pc->base + i;
+		}
+	}
+	return 0;
+}
+
+/**
+ * gospan_pcache_alloc() - a run of pages from this CPU's page cache
+ * @h: the heap
+ * @npages: how many, fewer than GOSPAN_PCACHE_PAGES / 4
+ * @align: the run starts at a multiple of this many pages (a power of two)
+ *
+ * Refills an empty cache under the heap lock (Go's allocToCache); a cache
+ * that holds no fitting run is left as it is, as in Go.
+ *
+ * Context: Any context but NMI, with preemption enabled or not; takes the
+ * CPU's mcache lock (returns 0 if it is busy).
+ * Return: the first page number of the run, or 0.
+ */
+unsigned long gospan_pcache_alloc(struct gospan_mheap *h, unsigned long npages,
+				  unsigned long align)
+{
+	struct gospan_pcache *pc;
+	struct gospan_mcache *mc;
+	unsigned long flags, base;
+
+	mc = gospan_mcache_lock_slow();
+	if (!mc)
+		return 0;
+	pc = this_cpu_ptr(&gospan_pcaches);
+	if (!pc->cache) {
+		spin_lock_irqsave(&h->lock, flags);
+		pc->cache = gospan_pagealloc_alloc_to_cache(&h->pages, &pc->base);
+		WRITE_ONCE(pc->npages, hweight_long(pc->cache));
+		h->pages_in_use += pc->npages;
+		h->inuse_peak = max(h->inuse_peak, h->pages_in_use);
+		spin_unlock_irqrestore(&h->lock, flags);
+		pc->refills += !!pc->cache;
+	}
+	base = cache_take(pc, npages, align);
+	if (base) {
+		WRITE_ONCE(pc->npages, pc->npages - npages);
+		smp_wmb();	/* @npages before the span's objects are counted */
+		WRITE_ONCE(pc->hits, pc->hits + 1);
+	} else {
+		WRITE_ONCE(pc->misses, pc->misses + 1);
+	}
+	gospan_mcache_unlock_slow(mc);
+	return base;
+}
+
+/**
+ * gospan_pcache_flush() - give a CPU's cached pages back (Go's pageCache.flush)
+ * @h: the heap
+ * @cpu: the CPU; its mcache lock held, or the CPU offline
+ *
+ * Context: Any context but NMI; takes the heap lock.
+ */
+void gospan_pcache_flush(struct gospan_mheap *h, unsigned int cpu)
+{
+	struct gospan_pcache *pc = per_cpu_ptr(&gospan_pcaches, cpu);
+	unsigned long flags;
+
+	gospan_mcache_assert_held(cpu);
+	if (!pc->cache)
+		return;
+	spin_lock_irqsave(&h->lock, flags);
+	gospan_pagealloc_free_cache(&h->pages, pc->base, pc->cache);
+	h->pages_in_use -= pc->npages;
+	WRITE_ONCE(pc->npages, 0);
+	spin_unlock_irqrestore(&h->lock, flags);
+	pc->cache = 0;
+}
+
+/**
+ * gospan_pcache_pages() - pages free in every CPU's page cache
+ *
+ * Context: Any context (a racy sum; mstats.c says when it is exact).
+ * Return: the pages.
+ */
+unsigned long gospan_pcache_pages(void)
+{
+	unsigned long n = 0;
+	unsigned int cpu;
+
+	for_each_possible_cpu(cpu)
+		n += READ_ONCE(per_cpu_ptr(&gospan_pcaches, cpu)->npages);
+	return n;
+}
+EXPORT_SYMBOL_NS_GPL(gospan_pcache_pages, GOSPAN_INTERNAL);
+
+/**
+ * gospan_pcache_counts() - the page caches' counts, summed over every CPU
+ * @hits: spans made without the heap lock
+ * @refills: blocks taken under it
+ * @misses: spans the caches could not serve
+ *
+ * Context: Any context (racy sums).
+ */
+void gospan_pcache_counts(unsigned long *hits, unsigned long *refills, unsigned long *misses)
+{
+	unsigned int cpu;
+
+	*hits = *refills = *misses = 0;
+	for_each_possible_cpu(cpu) {
+		struct gospan_pcache *pc = per_cpu_ptr(&gospan_pcaches, cpu);
+
+		*hits += READ_ONCE(pc->hits);
+		*refills += READ_ONCE(pc->refills);
+		*misses += READ_ONCE(pc->misses);
+	}
+}
+EXPORT_SYMBOL_NS_GPL(gospan_pcache_counts, GOSPAN_INTERNAL);
+
+/**
+ * gospan_pcache_show() - the page caches, for the pages file
+ * @m: the file
+ *
+ * Context: Process context.
+ */
+void gospan_pcache_show(struct seq_file *m)
+{
+	unsigned long hits, refills, misses;
+	unsigned int cpu;
+
+	seq_puts(m, "per-CPU page caches (cpu: free pages):");
+	for_each_online_cpu(cpu)
+		seq_printf(m, " %u:%lu", cpu, READ_ONCE(per_cpu_ptr(&gospan_pcaches, cpu)->npages));
+	gospan_pcache_counts(&hits, &refills, &misses);
+	seq_printf(m, "\npcache_hits        %lu  (spans made without the heap lock)\n", hits);
+	seq_printf(m, "pcache_refills     %lu  (blocks taken under it)\n", refills);
+	seq_printf(m, "pcache_misses      %lu  (no fitting run: the heap lock)\n", misses);
+}

@@ -1,0 +1,76 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Heap profile sampling (Go's MemProfileRate, malloc.go's nextSample and
+ * mprof.go): the hot-path parts, inlined. mprof.c explains the sampling
+ * and has the rest.
+ */
+#ifndef _GOSPAN_MPROF_H
+#define _GOSPAN_MPROF_H
+
+#include <linux/jump_label.h>
+#include <linux/percpu.h>
+#include <linux/seq_file.h>
+#include <linux/types.h>
+
+#include "mheap.h"
+
+/* On while memprofilerate is not 0: off, the hooks below cost nothing. */
+DECLARE_STATIC_KEY_FALSE(gospan_mprof_on);
+
+/* Bytes this CPU allocates before its next sample (Go's mcache.nextSample). */
+DECLARE_PER_CPU(long, gospan_next_sample);
+
+/**
+ * gospan_mprof_count() - count an allocation towards the next sample
+ * @size: its size
+ *
+ * Context: Any context but NMI.
+ * Return: true if this allocation is to be sampled: the caller then calls
+ * gospan_mprof_malloc() (through the allocation hooks).
+ */
+static __always_inline bool gospan_mprof_count(size_t size)
+{
+	if (!static_branch_unlikely(&gospan_mprof_on))
+		return false;
+	return unlikely(this_cpu_sub_return(gospan_next_sample, size) < 0);
+}
+
+/* Whether this CPU's next allocation hook is to take a sample. */
+static __always_inline bool gospan_mprof_due(void)
+{
+	return static_branch_unlikely(&gospan_mprof_on) &&
+	       unlikely(this_cpu_read(gospan_next_sample) < 0);
+}
+
+/**
+ * gospan_mprof_page_sampled() - whether a free must look for a sample
+ * @p: an object being freed
+ *
+ * A page holding a live sampled object is marked in its arena: its frees
+ * take the slow path, which forgets the sample (gospan_mprof_free()).
+ *
+ * Context: Any context, in an RCU read-side section of any flavour.
+ * Return: true if @p's page holds a sampled object (or did a moment ago).
+ */
+static __always_inline bool gospan_mprof_page_sampled(const void *p)
+{
+	unsigned long off = (unsigned long)p - PAGE_OFFSET;
+	struct gospan_heap_arena *a;
+
+	if (!static_branch_unlikely(&gospan_mprof_on))
+		return false;
+	if (unlikely((off >> GOSPAN_CHUNK_SHIFT) >= gospan_heap.nchunks))
+		return false;
+	a = rcu_dereference_check(gospan_heap.arenas[off >> GOSPAN_CHUNK_SHIFT],
+				  rcu_read_lock_any_held());
+	return a && READ_ONCE(a->sampled[(off >> GOSPAN_PAGE_SHIFT) & (GOSPAN_CHUNK_PAGES - 1)]);
+}
+
+void gospan_mprof_malloc(const void *p, size_t size);
+void gospan_mprof_free(const void *p);
+int gospan_mprof_init(struct dentry *root);
+void gospan_mprof_exit(void);
+unsigned int gospan_mprof_set_rate(unsigned int rate);
+void gospan_mprof_estimate(const char *func, u64 *objects, u64 *bytes, unsigned long *samples);
+
+#endif /* _GOSPAN_MPROF_H */
