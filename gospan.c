@@ -440,9 +440,9 @@ EXPORT_SYMBOL_NS_GPL(gospan_error_count, GOSPAN);
 
 /* The hooks and the tracepoint of alloc_done(), when one is on. */
 static noinline void *alloc_hooked(void *p, unsigned int cls, size_t size, gfp_t gfp,
-				   unsigned long caller)
+				   bool sample, unsigned long caller)
 {
-	gospan_alloc_hook(p, gospan_class_to_size[cls], size, gfp, cls);
+	gospan_alloc_hook(p, gospan_class_to_size[cls], size, gfp, cls, sample);
 	trace_gospan_alloc(p, size, gospan_class_to_size[cls], cls, NULL, caller);
 	return p;
 }
@@ -461,7 +461,7 @@ static __always_inline void *alloc_done(void *p, unsigned int cls, size_t size, 
 	bool sample = gospan_mprof_count(gospan_class_to_size[cls]);
 
 	if (unlikely(sample || gospan_alloc_hooks_on(gfp) || trace_gospan_alloc_enabled()))
-		return alloc_hooked(p, cls, size, gfp, caller);
+		return alloc_hooked(p, cls, size, gfp, sample, caller);
 	return p;
 }
 
@@ -491,7 +491,7 @@ static noinline void *alloc_slow(size_t size, gfp_t gfp, unsigned long caller)
 	}
 	p = gospan_mheap_alloc_large(&gospan_heap, size, gfp);
 	if (p && gospan_mprof_count(ALIGN(size, GOSPAN_PAGE_SIZE)))
-		gospan_mprof_malloc(p, ALIGN(size, GOSPAN_PAGE_SIZE));
+		gospan_mprof_malloc(p, ALIGN(size, GOSPAN_PAGE_SIZE), gfp);
 	if (p && trace_gospan_alloc_enabled())
 		trace_gospan_alloc(p, size, ALIGN(size, GOSPAN_PAGE_SIZE), 0, NULL, caller);
 	return p;
@@ -1034,9 +1034,9 @@ EXPORT_SYMBOL_NS_GPL(gospan_cache_create, GOSPAN);
 
 /* The hooks and the tracepoint of cache_alloc_done(), when one is on. */
 static noinline void *cache_alloc_hooked(struct gospan_cache *cache, void *p, gfp_t gfp,
-					 unsigned long caller)
+					 bool sample, unsigned long caller)
 {
-	gospan_alloc_hook(p, cache->size, cache->size, gfp, cache->spanclass);
+	gospan_alloc_hook(p, cache->size, cache->size, gfp, cache->spanclass, sample);
 	trace_gospan_alloc(p, cache->size, cache->spanclass == GOSPAN_TINY_SPANCLASS ?
 			   cache->size : gospan_spanclass_size[cache->spanclass],
 			   cache->spanclass, cache->name, caller);
@@ -1050,7 +1050,7 @@ static __always_inline void *cache_alloc_done(struct gospan_cache *cache, void *
 	bool sample = gospan_mprof_count(cache->size);
 
 	if (unlikely(sample || gospan_alloc_hooks_on(gfp) || trace_gospan_alloc_enabled()))
-		return cache_alloc_hooked(cache, p, gfp, caller);
+		return cache_alloc_hooked(cache, p, gfp, sample, caller);
 	return p;
 }
 
@@ -1461,6 +1461,7 @@ static int __init gospan_init(void)
 	err = gospan_mheap_init(&gospan_heap);
 	if (err)
 		goto fail;
+	gospan_stack_init();	/* the CPU hotplug callback drains stackcaches */
 	err = gospan_mcache_init();
 	if (err) {
 		gospan_mheap_destroy(&gospan_heap);

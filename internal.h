@@ -109,20 +109,20 @@ extern unsigned long gospan_noinit_classes[];
  * slab_free_hook(): zeroing as __GFP_ZERO, init_on_alloc and init_on_free
  * ask (static keys: nothing when they are off; never for a class with a
  * constructor), kmemleak, and the heap profile's sample (mprof.c: the
- * caller counted the allocation with gospan_mprof_count(), which asks for
- * this hook when the sample is due). Tracepoints are gospan.c's (they name the
+ * caller counted the allocation with gospan_mprof_count(), which said
+ * whether to sample it). Tracepoints are gospan.c's (they name the
  * caller); the free hook runs before the object can be reused.
  */
 static __always_inline void gospan_alloc_hook(void *p, size_t size, size_t req,
-					      gfp_t gfp, unsigned int spc)
+					      gfp_t gfp, unsigned int spc, bool sample)
 {
 	/* __GFP_ZERO never reaches a class with a constructor: refused. */
 	if (unlikely(want_init_on_alloc(gfp)) &&
 	    ((gfp & __GFP_ZERO) || !test_bit(spc, gospan_noinit_classes)))
 		memset(p, 0, size);
 	kmemleak_alloc(p, req, 1, gfp);
-	if (gospan_mprof_due())
-		gospan_mprof_malloc(p, size);
+	if (sample)
+		gospan_mprof_malloc(p, size, gfp);
 }
 
 /*
@@ -198,6 +198,7 @@ unsigned int gospan_scavenger_period(unsigned int ms);
  * @runs: scavenger runs since load
  * @released: gospan pages the scavenger gave back
  * @work_ns: time its runs took
+ * @max_run_ns: the longest run
  * @retain: the pages its last run decided to keep
  * @shrunk: gospan pages the shrinker gave back
  * @scans: shrinker scans
@@ -206,6 +207,7 @@ struct gospan_scavenger_stats {
 	unsigned long runs;
 	unsigned long released;
 	u64 work_ns;
+	u64 max_run_ns;
 	unsigned long retain;
 	unsigned long shrunk;
 	unsigned long scans;

@@ -288,7 +288,8 @@ static unsigned long release_empty_spans(void)
 /**
  * gospan_held_free_pages() - pages gospan holds without an object in them
  * @held: filled in, by reason
- * @reclaim: called from reclaim: take no lock that may wait
+ * @reclaim: called from reclaim: take no lock that may wait, and count
+ *	only what the shrinker can give back
  *
  * Context: Process context.
  */
@@ -300,10 +301,10 @@ void gospan_held_free_pages(struct gospan_held *held, bool reclaim)
 	spin_lock_irqsave(&h->lock, flags);
 	held->heap_free = h->pages_owned - h->pages_in_use;
 	spin_unlock_irqrestore(&h->lock, flags);
+	/* Pages in the page caches are in pages_in_use already. */
 	held->pcache = gospan_pcache_pages();
-	held->heap_free -= min(held->heap_free, held->pcache);
 	held->empty_spans = empty_span_pages(reclaim);
-	held->stacks = gospan_stack_free_pages();
+	held->stacks = gospan_stack_free_pages(reclaim);
 	held->retain = READ_ONCE(scav.retain);
 }
 
@@ -396,6 +397,7 @@ void gospan_scavenger_read(struct gospan_scavenger_stats *st)
 	st->runs = scav.runs;
 	st->released = scav.released;
 	st->work_ns = scav.work_ns;
+	st->max_run_ns = scav.max_run_ns;
 	st->retain = scav.retain;
 	mutex_unlock(&scav.mutex);
 	st->shrunk = atomic_long_read(&scav.shrink_released);

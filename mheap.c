@@ -753,7 +753,7 @@ unsigned long gospan_mheap_destroy(struct gospan_mheap *h)
 		       spans / h->spanalloc.size);
 	for (ci = 0; ci < h->nchunks; ci++)
 		kfree(rcu_dereference_protected(h->arenas[ci], true));
-	rcu_barrier();	/* the arenas gospan_mheap_release() freed */
+	/* The arenas gospan_mheap_release() queued with kfree_rcu() need nothing of ours. */
 	vfree(h->arenas);
 	h->arenas = NULL;
 	gospan_pagealloc_destroy(&h->pages);

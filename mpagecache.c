@@ -71,6 +71,21 @@ static unsigned long cache_take(struct gospan_pcache *pc, unsigned long npages,
 	return 0;
 }
 
+/* The cache's pages back to the page allocator; its CPU's mcache lock held. */
+static void flush_locked(struct gospan_mheap *h, struct gospan_pcache *pc)
+{
+	unsigned long flags;
+
+	if (!pc->cache)
+		return;
+	spin_lock_irqsave(&h->lock, flags);
+	gospan_pagealloc_free_cache(&h->pages, pc->base, pc->cache);
+	h->pages_in_use -= pc->npages;
+	WRITE_ONCE(pc->npages, 0);
+	spin_unlock_irqrestore(&h->lock, flags);
+	pc->cache = 0;
+}
+
 /**
  * gospan_pcache_alloc() - a run of pages from this CPU's page cache
  * @h: the heap
@@ -78,7 +93,7 @@ static unsigned long cache_take(struct gospan_pcache *pc, unsigned long npages,
  * @align: the run starts at a multiple of this many pages (a power of two)
  *
  * Refills an empty cache under the heap lock (Go's allocToCache); a cache
- * that holds no fitting run is left as it is, as in Go.
+ * that holds no fitting run is flushed (Go leaves it as it is).
  *
  * Context: Any context but NMI, with preemption enabled or not; takes the
  * CPU's mcache lock (returns 0 if it is busy).
@@ -110,7 +125,13 @@ unsigned long gospan_pcache_alloc(struct gospan_mheap *h, unsigned long npages,
 		smp_wmb();	/* @npages before the span's objects are counted */
 		WRITE_ONCE(pc->hits, pc->hits + 1);
 	} else {
+		/*
+		 * No fitting run: give the rest back (Go keeps it, where it
+		 * may stay unusable to others and to the scavenger for good);
+		 * the caller takes the heap lock, the next span refills.
+		 */
 		WRITE_ONCE(pc->misses, pc->misses + 1);
+		flush_locked(h, pc);
 	}
 	gospan_mcache_unlock_slow(mc);
 	return base;
@@ -125,18 +146,8 @@ unsigned long gospan_pcache_alloc(struct gospan_mheap *h, unsigned long npages,
  */
 void gospan_pcache_flush(struct gospan_mheap *h, unsigned int cpu)
 {
-	struct gospan_pcache *pc = per_cpu_ptr(&gospan_pcaches, cpu);
-	unsigned long flags;
-
 	gospan_mcache_assert_held(cpu);
-	if (!pc->cache)
-		return;
-	spin_lock_irqsave(&h->lock, flags);
-	gospan_pagealloc_free_cache(&h->pages, pc->base, pc->cache);
-	h->pages_in_use -= pc->npages;
-	WRITE_ONCE(pc->npages, 0);
-	spin_unlock_irqrestore(&h->lock, flags);
-	pc->cache = 0;
+	flush_locked(h, per_cpu_ptr(&gospan_pcaches, cpu));
 }
 
 /**

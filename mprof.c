@@ -44,6 +44,7 @@
 #include <linux/kallsyms.h>
 #include <linux/log2.h>
 #include <linux/math64.h>
+#include <linux/module.h>
 #include <linux/moduleparam.h>
 #include <linux/mutex.h>
 #include <linux/random.h>
@@ -71,6 +72,8 @@
 
 DEFINE_STATIC_KEY_FALSE(gospan_mprof_on);
 EXPORT_SYMBOL_NS_GPL(gospan_mprof_on, GOSPAN_INTERNAL);
+DEFINE_STATIC_KEY_FALSE(gospan_mprof_free_on);
+EXPORT_SYMBOL_NS_GPL(gospan_mprof_free_on, GOSPAN_INTERNAL);
 DEFINE_PER_CPU(long, gospan_next_sample);
 
 /**
@@ -92,6 +95,8 @@ static DEFINE_HASHTABLE(mprof_hash, 10);
 static HLIST_HEAD(mprof_free_records);
 static struct mprof_record *mprof_records;
 static unsigned long mprof_live, mprof_sampled, mprof_dropped;	/* under mprof_lock */
+static bool mprof_recording;	/* under mprof_lock: records may be taken */
+/* Serializes rate changes, load and unload; protects mprof_records. */
 static DEFINE_MUTEX(mprof_rate_mutex);
 
 static unsigned int memprofilerate = 512 * 1024;
@@ -129,38 +134,56 @@ static long draw_sample_distance(unsigned int mean)
 	return (long)mul_u64_u64_shr(nln, mean, FP_SHIFT) + 1;
 }
 
-/* The arena's count of samples in p's page. mprof_lock held. */
-static u16 *sampled_count(unsigned long p)
+/*
+ * Add d to the arena's count of samples in p's page. A live sampled
+ * object keeps its chunk's arena; the check is for a record that outlived
+ * its object, which the key ordering of gospan_mprof_set_rate() prevents.
+ * mprof_lock held.
+ */
+static void count_sampled(unsigned long p, int d)
 {
 	unsigned long off = p - PAGE_OFFSET;
 	struct gospan_heap_arena *a;
 
 	lockdep_assert_held(&mprof_lock);
 	a = rcu_dereference_check(gospan_heap.arenas[off >> GOSPAN_CHUNK_SHIFT], true);
-	return &a->sampled[(off >> GOSPAN_PAGE_SHIFT) & (GOSPAN_CHUNK_PAGES - 1)];
+	if (a)
+		a->sampled[(off >> GOSPAN_PAGE_SHIFT) & (GOSPAN_CHUNK_PAGES - 1)] += d;
 }
 
 /**
  * gospan_mprof_malloc() - sample an allocation (Go's profilealloc)
  * @p: the object, not handed out yet
  * @size: its size, as counted
+ * @gfp: the allocation's flags: the stack depot may allocate with them,
+ *	less direct reclaim
  *
  * Draws this CPU's next sample distance and records @p with its stack.
  *
  * Context: Any context but NMI (the allocation hooks).
  */
-void gospan_mprof_malloc(const void *p, size_t size)
+void gospan_mprof_malloc(const void *p, size_t size, gfp_t gfp)
 {
 	unsigned long entries[MPROF_DEPTH], flags;
-	unsigned int rate = READ_ONCE(memprofilerate), n;
+	unsigned int rate = READ_ONCE(memprofilerate), n, skip;
 	depot_stack_handle_t stack;
 	struct mprof_record *r;
 
 	this_cpu_write(gospan_next_sample, draw_sample_distance(rate ?: 1));
 	n = stack_trace_save(entries, ARRAY_SIZE(entries), 1);
-	stack = stack_depot_save(entries, n, GFP_NOWAIT | __GFP_NOWARN);
+	/* The stack starts at gospan's caller, as Go's starts at malloc's. */
+	for (skip = 0; skip < n && within_module(entries[skip], THIS_MODULE); skip++)
+		;
+	memmove(entries, entries + skip, (n - skip) * sizeof(entries[0]));
+	n -= skip;
+	stack = stack_depot_save(entries, n, (gfp & GOSPAN_GFP_RECLAIM_MASK &
+					      ~__GFP_DIRECT_RECLAIM) | __GFP_NOWARN);
 
 	raw_spin_lock_irqsave(&mprof_lock, flags);
+	if (!mprof_recording) {		/* the rate went to 0 meanwhile */
+		raw_spin_unlock_irqrestore(&mprof_lock, flags);
+		return;
+	}
 	mprof_sampled++;
 	r = hlist_entry_safe(mprof_free_records.first, struct mprof_record, node);
 	if (!r || !stack) {
@@ -171,7 +194,7 @@ void gospan_mprof_malloc(const void *p, size_t size)
 		r->size = size;
 		r->stack = stack;
 		hash_add(mprof_hash, &r->node, r->addr);
-		(*sampled_count(r->addr))++;
+		count_sampled(r->addr, 1);
 		mprof_live++;
 	}
 	raw_spin_unlock_irqrestore(&mprof_lock, flags);
@@ -182,7 +205,7 @@ static void forget(struct mprof_record *r)
 {
 	lockdep_assert_held(&mprof_lock);
 	hash_del(&r->node);
-	(*sampled_count(r->addr))--;
+	count_sampled(r->addr, -1);
 	hlist_add_head(&r->node, &mprof_free_records);
 	mprof_live--;
 }
@@ -208,8 +231,8 @@ void gospan_mprof_free(const void *p)
 	raw_spin_unlock_irqrestore(&mprof_lock, flags);
 }
 
-/* Forget every sample (the rate went to 0, or unload). */
-static void forget_all(void)
+/* Stop recording and forget every sample (the rate went to 0, or unload). */
+static void stop_recording(void)
 {
 	struct mprof_record *r;
 	struct hlist_node *tmp;
@@ -217,9 +240,42 @@ static void forget_all(void)
 	unsigned int b;
 
 	raw_spin_lock_irqsave(&mprof_lock, flags);
+	mprof_recording = false;
 	hash_for_each_safe(mprof_hash, b, tmp, r, node)
 		forget(r);
 	raw_spin_unlock_irqrestore(&mprof_lock, flags);
+}
+
+/*
+ * The keys' order keeps a record from outliving its object: the frees look
+ * for samples (gospan_mprof_free_on) before any can be taken and until the
+ * last is forgotten; records are taken only while mprof_recording, which
+ * is cleared, every record forgotten, under one hold of mprof_lock before
+ * the frees stop looking. static_branch_enable() and _disable() return
+ * when every CPU runs the patched code.
+ */
+static void set_rate_locked(unsigned int rate)
+{
+	unsigned int old = memprofilerate, cpu;
+	unsigned long flags;
+
+	lockdep_assert_held(&mprof_rate_mutex);
+	WRITE_ONCE(memprofilerate, rate);
+	for_each_possible_cpu(cpu)
+		WRITE_ONCE(per_cpu(gospan_next_sample, cpu),
+			   rate ? draw_sample_distance(rate) : 0);
+	if (rate && !old) {
+		static_branch_enable(&gospan_mprof_free_on);
+		raw_spin_lock_irqsave(&mprof_lock, flags);
+		mprof_recording = true;
+		raw_spin_unlock_irqrestore(&mprof_lock, flags);
+		static_branch_enable(&gospan_mprof_on);
+	}
+	if (!rate && old) {
+		static_branch_disable(&gospan_mprof_on);
+		stop_recording();
+		static_branch_disable(&gospan_mprof_free_on);
+	}
 }
 
 /**
@@ -234,19 +290,12 @@ static void forget_all(void)
  */
 unsigned int gospan_mprof_set_rate(unsigned int rate)
 {
-	unsigned int old, cpu;
+	unsigned int old;
 
 	mutex_lock(&mprof_rate_mutex);
 	old = memprofilerate;
-	WRITE_ONCE(memprofilerate, rate);
-	for_each_possible_cpu(cpu)
-		per_cpu(gospan_next_sample, cpu) = rate ? draw_sample_distance(rate) : 0;
-	if (rate && !old)
-		static_branch_enable(&gospan_mprof_on);
-	if (!rate && old) {
-		static_branch_disable(&gospan_mprof_on);
-		forget_all();
-	}
+	if (mprof_records)
+		set_rate_locked(rate);
 	mutex_unlock(&mprof_rate_mutex);
 	return old;
 }
@@ -259,11 +308,12 @@ static int set_rate_param(const char *val, const struct kernel_param *kp)
 
 	if (err)
 		return err;
-	if (!mprof_records) {	/* before load: gospan_mprof_init() applies it */
+	mutex_lock(&mprof_rate_mutex);
+	if (mprof_records)
+		set_rate_locked(rate);
+	else	/* before load: gospan_mprof_init() applies it */
 		memprofilerate = rate;
-		return 0;
-	}
-	gospan_mprof_set_rate(rate);
+	mutex_unlock(&mprof_rate_mutex);
 	return 0;
 }
 
@@ -404,6 +454,23 @@ void gospan_mprof_estimate(const char *func, u64 *objects, u64 *bytes, unsigned 
 }
 EXPORT_SYMBOL_NS_GPL(gospan_mprof_estimate, GOSPAN_INTERNAL);
 
+/**
+ * gospan_mprof_live() - live samples
+ *
+ * Context: Any context.
+ * Return: the records held.
+ */
+unsigned long gospan_mprof_live(void)
+{
+	unsigned long flags, n;
+
+	raw_spin_lock_irqsave(&mprof_lock, flags);
+	n = mprof_live;
+	raw_spin_unlock_irqrestore(&mprof_lock, flags);
+	return n;
+}
+EXPORT_SYMBOL_NS_GPL(gospan_mprof_live, GOSPAN_INTERNAL);
+
 static int heapprofile_show(struct seq_file *m, void *unused)
 {
 	unsigned int rate = READ_ONCE(memprofilerate), n = 0, i, j, nr;
@@ -455,18 +522,23 @@ DEFINE_SHOW_ATTRIBUTE(heapprofile);
  */
 int gospan_mprof_init(struct dentry *root)
 {
-	unsigned int i, rate = memprofilerate;
+	struct mprof_record *records;
+	unsigned int i, rate;
 
 	if (stack_depot_init())
 		return -ENOMEM;
-	mprof_records = vcalloc(MPROF_RECORDS, sizeof(*mprof_records));
-	if (!mprof_records)
+	records = vcalloc(MPROF_RECORDS, sizeof(*records));
+	if (!records)
 		return -ENOMEM;
-	atomic_long_add(MPROF_RECORDS * sizeof(*mprof_records), &gospan_other_sys);
+	atomic_long_add(MPROF_RECORDS * sizeof(*records), &gospan_other_sys);
 	for (i = 0; i < MPROF_RECORDS; i++)
-		hlist_add_head(&mprof_records[i].node, &mprof_free_records);
+		hlist_add_head(&records[i].node, &mprof_free_records);
+	mutex_lock(&mprof_rate_mutex);
+	mprof_records = records;
+	rate = memprofilerate;
 	memprofilerate = 0;
-	gospan_mprof_set_rate(rate);
+	set_rate_locked(rate);
+	mutex_unlock(&mprof_rate_mutex);
 	debugfs_create_file("heapprofile", 0444, root, NULL, &heapprofile_fops);
 	return 0;
 }
@@ -478,8 +550,14 @@ int gospan_mprof_init(struct dentry *root)
  */
 void gospan_mprof_exit(void)
 {
-	gospan_mprof_set_rate(0);
-	atomic_long_sub(MPROF_RECORDS * sizeof(*mprof_records), &gospan_other_sys);
-	vfree(mprof_records);
+	struct mprof_record *records;
+
+	mutex_lock(&mprof_rate_mutex);
+	set_rate_locked(0);
+	records = mprof_records;
 	mprof_records = NULL;
+	mutex_unlock(&mprof_rate_mutex);
+	if (records)
+		atomic_long_sub(MPROF_RECORDS * sizeof(*records), &gospan_other_sys);
+	vfree(records);
 }

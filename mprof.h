@@ -14,8 +14,13 @@
 
 #include "mheap.h"
 
-/* On while memprofilerate is not 0: off, the hooks below cost nothing. */
+/*
+ * On while memprofilerate is not 0: off, the hooks below cost nothing.
+ * gospan_mprof_on gates the sampling, gospan_mprof_free_on the frees' look
+ * for a sample: the latter is on whenever a record may exist (mprof.c).
+ */
 DECLARE_STATIC_KEY_FALSE(gospan_mprof_on);
+DECLARE_STATIC_KEY_FALSE(gospan_mprof_free_on);
 
 /* Bytes this CPU allocates before its next sample (Go's mcache.nextSample). */
 DECLARE_PER_CPU(long, gospan_next_sample);
@@ -25,21 +30,14 @@ DECLARE_PER_CPU(long, gospan_next_sample);
  * @size: its size
  *
  * Context: Any context but NMI.
- * Return: true if this allocation is to be sampled: the caller then calls
- * gospan_mprof_malloc() (through the allocation hooks).
+ * Return: true if this allocation is to be sampled: the caller then passes
+ * it to gospan_mprof_malloc() (through the allocation hooks).
  */
 static __always_inline bool gospan_mprof_count(size_t size)
 {
 	if (!static_branch_unlikely(&gospan_mprof_on))
 		return false;
 	return unlikely(this_cpu_sub_return(gospan_next_sample, size) < 0);
-}
-
-/* Whether this CPU's next allocation hook is to take a sample. */
-static __always_inline bool gospan_mprof_due(void)
-{
-	return static_branch_unlikely(&gospan_mprof_on) &&
-	       unlikely(this_cpu_read(gospan_next_sample) < 0);
 }
 
 /**
@@ -57,7 +55,7 @@ static __always_inline bool gospan_mprof_page_sampled(const void *p)
 	unsigned long off = (unsigned long)p - PAGE_OFFSET;
 	struct gospan_heap_arena *a;
 
-	if (!static_branch_unlikely(&gospan_mprof_on))
+	if (!static_branch_unlikely(&gospan_mprof_free_on))
 		return false;
 	if (unlikely((off >> GOSPAN_CHUNK_SHIFT) >= gospan_heap.nchunks))
 		return false;
@@ -66,11 +64,12 @@ static __always_inline bool gospan_mprof_page_sampled(const void *p)
 	return a && READ_ONCE(a->sampled[(off >> GOSPAN_PAGE_SHIFT) & (GOSPAN_CHUNK_PAGES - 1)]);
 }
 
-void gospan_mprof_malloc(const void *p, size_t size);
+void gospan_mprof_malloc(const void *p, size_t size, gfp_t gfp);
 void gospan_mprof_free(const void *p);
 int gospan_mprof_init(struct dentry *root);
 void gospan_mprof_exit(void);
 unsigned int gospan_mprof_set_rate(unsigned int rate);
+unsigned long gospan_mprof_live(void);
 void gospan_mprof_estimate(const char *func, u64 *objects, u64 *bytes, unsigned long *samples);
 
 #endif /* _GOSPAN_MPROF_H */

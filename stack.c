@@ -100,7 +100,12 @@ static struct gospan_stackpool stackpool[GOSPAN_NUM_STACK_ORDERS];
 static struct gospan_stacklarge stacklarge;
 static DEFINE_PER_CPU(struct gospan_stackcache, gospan_stackcaches);
 
-static void stack_init_once(void)
+/**
+ * gospan_stack_init() - set up the pools, before any mcache can drain
+ *
+ * Context: Process context, at load.
+ */
+void gospan_stack_init(void)
 {
 	unsigned int i;
 
@@ -210,6 +215,8 @@ static void pool_free_list(unsigned int order, void *list)
 	unsigned long flags;
 	LIST_HEAD(empty);
 
+	if (!list)
+		return;
 	spin_lock_irqsave(&pool->lock, flags);
 	while (list) {
 		void *x = list;
@@ -526,15 +533,17 @@ EXPORT_SYMBOL_NS_GPL(gospan_stack_free, GOSPAN);
 
 /**
  * gospan_stack_free_pages() - stack memory held without a stack in it
+ * @reclaimable: only what a drain and gospan_stack_release() can give
+ *	back: the stackcaches and the kept large stacks, not the free blocks
+ *	of pool spans that still have stacks in use
  *
- * Blocks free in the stackpool and the stackcaches, and the kept large
- * stacks, in gospan pages (rounded down): what the pages file calls free
- * but held.
+ * In gospan pages (rounded down): what the pages file calls free but held,
+ * and the shrinker's count.
  *
  * Context: Any context; takes the pool locks.
  * Return: the pages.
  */
-unsigned long gospan_stack_free_pages(void)
+unsigned long gospan_stack_free_pages(bool reclaimable)
 {
 	unsigned long flags, bytes = 0;
 	unsigned int i, cpu;
@@ -542,7 +551,7 @@ unsigned long gospan_stack_free_pages(void)
 	for_each_possible_cpu(cpu)
 		for (i = 0; i < GOSPAN_NUM_STACK_ORDERS; i++)
 			bytes += gospan_stackcache_bytes(cpu, i);
-	for (i = 0; i < GOSPAN_NUM_STACK_ORDERS; i++) {
+	for (i = 0; i < GOSPAN_NUM_STACK_ORDERS && !reclaimable; i++) {
 		struct gospan_mspan *s;
 
 		spin_lock_irqsave(&stackpool[i].lock, flags);
@@ -634,14 +643,13 @@ static int stacks_show(struct seq_file *m, void *unused)
 DEFINE_SHOW_ATTRIBUTE(stacks);
 
 /**
- * gospan_stack_debugfs_init() - set up the pools and the stacks file
+ * gospan_stack_debugfs_init() - the stacks file
  * @root: gospan's debugfs directory
  *
  * Context: Process context, at load.
  */
 void gospan_stack_debugfs_init(struct dentry *root)
 {
-	stack_init_once();
 	debugfs_create_file("stacks", 0444, root, NULL, &stacks_fops);
 }
 

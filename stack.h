@@ -49,8 +49,9 @@ struct gospan_stackcache {
 
 void gospan_stackcache_flush(unsigned int cpu);
 size_t gospan_stackcache_bytes(unsigned int cpu, unsigned int order);
-unsigned long gospan_stack_free_pages(void);
+unsigned long gospan_stack_free_pages(bool reclaimable);
 unsigned long gospan_stack_release(void);
+void gospan_stack_init(void);
 void gospan_stack_cpu_show(struct seq_file *m, unsigned int cpu);
 void gospan_stack_debugfs_init(struct dentry *root);
 void gospan_stack_exit(void);

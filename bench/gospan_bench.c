@@ -759,12 +759,54 @@ out:
 	vfree(buf);
 }
 
-static char *tests = "pair,batch,xcpu,parallel,large,bulk,replay,memstats";
+/*
+ * 9. mprof: what the heap profile costs. pair-kmalloc at three sizes with
+ * memprofilerate at Go's default, 512 KiB (gospan column), and at 0 (SLUB
+ * column): gospan against itself. Every other test runs with sampling off,
+ * as SLUB has no sampling profiler on in these kernels.
+ */
+static void bench_mprof(void)
+{
+	static const unsigned int sizes[] = { 16, 256, 4096 };
+	const struct allocator g = { "gospan", g_alloc, g_free, NULL };
+	u64 overhead = time_pairs(&null_alloc_ops, 0, 4000), off, on;
+	char param[16];
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(sizes); i++) {
+		gospan_mprof_set_rate(0);
+		off = time_pairs(&g, sizes[i], 4000);
+		gospan_mprof_set_rate(512 * 1024);
+		on = time_pairs(&g, sizes[i], 4000);
+		gospan_mprof_set_rate(0);
+		snprintf(param, sizeof(param), "%u", sizes[i]);
+		report("mprof-on-vs-off", param, on, off, overhead);
+	}
+}
+
+/*
+ * The per-CPU page caches over the whole run: spans made without the heap
+ * lock (gospan column) out of every small span of objects made (SLUB
+ * column).
+ */
+static void report_pcache(void)
+{
+	unsigned long hits, refills, misses;
+
+	gospan_pcache_counts(&hits, &refills, &misses);
+	pr_info("pcache: %lu spans without the heap lock, %lu refills, %lu misses\n",
+		hits, refills, misses);
+	report_unit("pcache-spans-without-heap-lock", "all", "spans", hits, hits + misses);
+}
+
+static char *tests = "pair,batch,xcpu,parallel,large,bulk,replay,memstats,mprof";
 module_param(tests, charp, 0444);
 MODULE_PARM_DESC(tests, "comma-separated benchmarks to run");
 
 static int __init gospan_bench_init(void)
 {
+	unsigned int rate = gospan_mprof_set_rate(0);
+
 	pr_info("start: %u CPUs\n", num_online_cpus());
 	if (strstr(tests, "pair"))
 		bench_pair();
@@ -782,6 +824,10 @@ static int __init gospan_bench_init(void)
 		bench_replay();
 	if (strstr(tests, "memstats"))
 		bench_memstats();
+	if (strstr(tests, "mprof"))
+		bench_mprof();
+	report_pcache();
+	gospan_mprof_set_rate(rate);
 	pr_info("done\n");
 	return 0;
 }

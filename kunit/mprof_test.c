@@ -8,6 +8,9 @@
  * allocation (objects of caches, tiny and large ones too); 0 none.
  */
 #include <kunit/test.h>
+#include <linux/completion.h>
+#include <linux/delay.h>
+#include <linux/kthread.h>
 #include <linux/sizes.h>
 
 #include "gospan.h"
@@ -120,10 +123,59 @@ static void mprof_rate_zero(struct kunit *test)
 	gospan_mprof_set_rate(old);
 }
 
+struct churn {
+	struct completion done;
+	bool stop;
+};
+
+/* Allocate and free on another CPU until told to stop. */
+static int churn_fn(void *arg)
+{
+	struct churn *c = arg;
+	void *objs[64];
+	unsigned int i;
+
+	while (!READ_ONCE(c->stop)) {
+		for (i = 0; i < ARRAY_SIZE(objs); i++)
+			objs[i] = gospan_alloc(64 + i * 16, GFP_KERNEL);
+		for (i = 0; i < ARRAY_SIZE(objs); i++)
+			gospan_free(objs[i]);
+		cond_resched();
+	}
+	complete(&c->done);
+	return 0;
+}
+
+/*
+ * The rate switched on and off while another CPU allocates and frees
+ * sampled objects: no record outlives its object (mprof.c's key order).
+ */
+static void mprof_toggle_under_load(struct kunit *test)
+{
+	unsigned int old = gospan_mprof_set_rate(0), i;
+	struct task_struct *t;
+	struct churn c = { .stop = false };
+
+	init_completion(&c.done);
+	t = kthread_run(churn_fn, &c, "mprof_churn");
+	KUNIT_ASSERT_FALSE(test, IS_ERR(t));
+	for (i = 0; i < 40; i++) {
+		gospan_mprof_set_rate(i & 1 ? 0 : 1);
+		usleep_range(1000, 2000);
+	}
+	gospan_mprof_set_rate(1);
+	WRITE_ONCE(c.stop, true);
+	wait_for_completion(&c.done);
+	/* Everything the churn allocated is freed: no sample may be left. */
+	KUNIT_EXPECT_EQ(test, gospan_mprof_live(), 0UL);
+	gospan_mprof_set_rate(old);
+}
+
 static struct kunit_case mprof_cases[] = {
 	KUNIT_CASE(mprof_estimates_a_site),
 	KUNIT_CASE(mprof_rate_one),
 	KUNIT_CASE(mprof_rate_zero),
+	KUNIT_CASE(mprof_toggle_under_load),
 	{}
 };
 

@@ -134,11 +134,12 @@ static void stack_large_reuse(struct kunit *test)
 	unsigned int i;
 
 	gospan_stack_release();
-	KUNIT_EXPECT_EQ(test, gospan_stack_free_pages(), 0UL);
+	KUNIT_EXPECT_EQ(test, gospan_stack_free_pages(false), 0UL);
 	p[0] = gospan_stack_alloc(SZ_64K, GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, p[0]);
 	gospan_stack_free(p[0], SZ_64K);
-	KUNIT_EXPECT_EQ(test, gospan_stack_free_pages(), (unsigned long)SZ_64K / GOSPAN_PAGE_SIZE);
+	KUNIT_EXPECT_EQ(test, gospan_stack_free_pages(false),
+			(unsigned long)SZ_64K / GOSPAN_PAGE_SIZE);
 	q = gospan_stack_alloc(SZ_64K, GFP_KERNEL);
 	KUNIT_EXPECT_PTR_EQ(test, q, p[0]);
 	gospan_stack_free(q, SZ_64K);
@@ -150,7 +151,7 @@ static void stack_large_reuse(struct kunit *test)
 	for (i = 0; i < ARRAY_SIZE(p); i++)
 		gospan_stack_free(p[i], SZ_64K);
 	/* Four kept, the rest went back to the heap. */
-	KUNIT_EXPECT_EQ(test, gospan_stack_free_pages(),
+	KUNIT_EXPECT_EQ(test, gospan_stack_free_pages(false),
 			4UL * SZ_64K / GOSPAN_PAGE_SIZE);
 	KUNIT_EXPECT_EQ(test, gospan_stack_release(), 4UL * SZ_64K / GOSPAN_PAGE_SIZE);
 }
