@@ -138,8 +138,10 @@
  * Heap profile (mprof.c, Go's MemProfileRate): every allocation counts its
  * size down from its CPU's next sample point, drawn from an exponential
  * distribution of mean memprofilerate bytes; the allocation that crosses
- * it is recorded with its stack, and forgotten when freed. Behind a static
- * key: with memprofilerate=0 the hooks cost nothing.
+ * it is recorded with its stack. Frees do not look: a record is forgotten
+ * once its object's address is handed out again, its span released, or
+ * the profile read. Behind a static key: with memprofilerate=0 the hooks
+ * cost nothing, and the free paths never change.
  *
  * After a grace period: gospan_free_rcu() (kfree_rcu()) queues an object
  * on its CPU's list, chained through the object's own rcu_head; the list
@@ -197,7 +199,7 @@
  * CPU's list of objects waiting for a grace period and its batches. A
  * leaf, never held with any of the above nor across a free. mprof_lock
  * (a raw spinlock; mprof.c): the heap profile's records and the arenas'
- * sampled counts; a leaf, taken under the heap lock by a large free.
+ * sampled counts; a leaf, taken under the heap lock by a span's release.
  * Mutexes, in process context only and outside every lock above:
  * scav.mutex (the scavenger's state; mgcscavenge.c), drain_mutex (one
  * drain of every mcache at a time; mcache.c).
@@ -278,6 +280,10 @@ static struct gospan_mcentral shared_centrals[GOSPAN_FIRST_PRIVATE_SPANCLASS];
 DEFINE_MUTEX(gospan_caches_mutex);
 static LIST_HEAD(gospan_caches);	/* under gospan_caches_mutex */
 static DECLARE_BITMAP(private_classes, GOSPAN_NUM_SPAN_CLASSES);	/* ditto */
+/* init_on_alloc and the heap profile: one key for the fast paths (internal.h). */
+DEFINE_STATIC_KEY_FALSE(gospan_alloc_hooks);
+EXPORT_SYMBOL_NS_GPL(gospan_alloc_hooks, GOSPAN_INTERNAL);
+
 /* Span classes init_on_alloc/init_on_free leave alone (internal.h). Ditto. */
 DECLARE_BITMAP(gospan_noinit_classes, GOSPAN_NUM_SPAN_CLASSES);
 
@@ -440,8 +446,14 @@ EXPORT_SYMBOL_NS_GPL(gospan_error_count, GOSPAN);
 
 /* The hooks and the tracepoint of alloc_done(), when one is on. */
 static noinline void *alloc_hooked(void *p, unsigned int cls, size_t size, gfp_t gfp,
-				   bool sample, unsigned long caller)
+				   unsigned long caller)
 {
+	bool sample = false;
+
+	if (static_branch_unlikely(&gospan_mprof_on)) {
+		gospan_mprof_alloc_check(p);
+		sample = gospan_mprof_count(gospan_class_to_size[cls]);
+	}
 	gospan_alloc_hook(p, gospan_class_to_size[cls], size, gfp, cls, sample);
 	trace_gospan_alloc(p, size, gospan_class_to_size[cls], cls, NULL, caller);
 	return p;
@@ -458,10 +470,8 @@ static void sample_req(unsigned int spc, size_t size)
 static __always_inline void *alloc_done(void *p, unsigned int cls, size_t size, gfp_t gfp,
 					unsigned long caller)
 {
-	bool sample = gospan_mprof_count(gospan_class_to_size[cls]);
-
-	if (unlikely(sample || gospan_alloc_hooks_on(gfp) || trace_gospan_alloc_enabled()))
-		return alloc_hooked(p, cls, size, gfp, sample, caller);
+	if (unlikely(gospan_alloc_hooks_on(gfp) || trace_gospan_alloc_enabled()))
+		return alloc_hooked(p, cls, size, gfp, caller);
 	return p;
 }
 
@@ -1034,8 +1044,14 @@ EXPORT_SYMBOL_NS_GPL(gospan_cache_create, GOSPAN);
 
 /* The hooks and the tracepoint of cache_alloc_done(), when one is on. */
 static noinline void *cache_alloc_hooked(struct gospan_cache *cache, void *p, gfp_t gfp,
-					 bool sample, unsigned long caller)
+					 unsigned long caller)
 {
+	bool sample = false;
+
+	if (static_branch_unlikely(&gospan_mprof_on)) {
+		gospan_mprof_alloc_check(p);
+		sample = gospan_mprof_count(cache->size);
+	}
 	gospan_alloc_hook(p, cache->size, cache->size, gfp, cache->spanclass, sample);
 	trace_gospan_alloc(p, cache->size, cache->spanclass == GOSPAN_TINY_SPANCLASS ?
 			   cache->size : gospan_spanclass_size[cache->spanclass],
@@ -1047,10 +1063,8 @@ static noinline void *cache_alloc_hooked(struct gospan_cache *cache, void *p, gf
 static __always_inline void *cache_alloc_done(struct gospan_cache *cache, void *p,
 					      gfp_t gfp, unsigned long caller)
 {
-	bool sample = gospan_mprof_count(cache->size);
-
-	if (unlikely(sample || gospan_alloc_hooks_on(gfp) || trace_gospan_alloc_enabled()))
-		return cache_alloc_hooked(cache, p, gfp, sample, caller);
+	if (unlikely(gospan_alloc_hooks_on(gfp) || trace_gospan_alloc_enabled()))
+		return cache_alloc_hooked(cache, p, gfp, caller);
 	return p;
 }
 
@@ -1486,6 +1500,8 @@ static int __init gospan_init(void)
 		gospan_mheap_destroy(&gospan_heap);
 		goto fail;
 	}
+	if (want_init_on_alloc(0))
+		static_branch_inc(&gospan_alloc_hooks);
 	pr_info("%u size classes, %lu-byte pages, %lu chunk slots of %lu MiB\n",
 		GOSPAN_NUM_SIZE_CLASSES - 1, GOSPAN_PAGE_SIZE, gospan_heap.nchunks,
 		GOSPAN_CHUNK_BYTES >> 20);
@@ -1522,6 +1538,8 @@ static void __exit gospan_exit(void)
 	if (!gospan_mheap_destroy(&gospan_heap))
 		pr_info("unloaded: all %lu pages returned to the kernel\n",
 			gospan_heap.pages_returned);
+	if (want_init_on_alloc(0))
+		static_branch_dec(&gospan_alloc_hooks);
 	gospan_mstats_exit();
 }
 

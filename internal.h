@@ -126,18 +126,25 @@ static __always_inline void gospan_alloc_hook(void *p, size_t size, size_t req,
 }
 
 /*
+ * On while an allocation hook other than kmemleak and __GFP_ZERO is on:
+ * init_on_alloc (the kernel's key, set at boot) or the heap profile
+ * (mprof.c). One key for both, so that with both off the fast paths test
+ * what they tested before either existed (gospan.c counts its users).
+ */
+DECLARE_STATIC_KEY_FALSE(gospan_alloc_hooks);
+
+/*
  * Whether an allocation needs gospan_alloc_hook() at all: the fast paths
  * call it out of line, so that with every hook off they stay leaf code.
  */
 static __always_inline bool gospan_alloc_hooks_on(gfp_t gfp)
 {
-	return IS_ENABLED(CONFIG_DEBUG_KMEMLEAK) || want_init_on_alloc(gfp);
+	return IS_ENABLED(CONFIG_DEBUG_KMEMLEAK) || static_branch_unlikely(&gospan_alloc_hooks) ||
+	       (gfp & __GFP_ZERO);
 }
 
 static __always_inline void gospan_free_hook(const void *p, size_t size, unsigned int spc)
 {
-	if (gospan_mprof_page_sampled(p))
-		gospan_mprof_free(p);
 	kmemleak_free(p);
 	if (unlikely(want_init_on_free()) && !test_bit(spc, gospan_noinit_classes))
 		memset((void *)p, 0, size);

@@ -518,8 +518,6 @@ enum gospan_free_error gospan_free_tiny(struct gospan_mspan *s, const void *p,
 		return GOSPAN_FREE_INTERIOR;
 	if (!(atomic_read(gospan_tiny_state_of(s, block)) & BIT(o)))
 		return GOSPAN_FREE_NOT_ALLOCATED;
-	if (gospan_mprof_page_sampled(p))
-		gospan_mprof_free(p);
 	kmemleak_free(p);	/* before the block can be reused */
 	if (size && want_init_on_free())
 		memset((void *)p, 0, size);

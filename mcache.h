@@ -261,11 +261,8 @@ static __always_inline bool __gospan_mcache_free_fast(struct gospan_mcache *mc,
 	unsigned long off = (unsigned long)p - rec->base, idx, bit, w, alloc;
 	struct gospan_mspan *s;
 
-	/*
-	 * init_on_free zeroes in the slow path, out of line; a sampled
-	 * object's free forgets its sample there (mprof.c).
-	 */
-	if (unlikely(want_init_on_free()) || gospan_mprof_page_sampled(p))
+	/* init_on_free zeroes in the slow path, out of line. */
+	if (unlikely(want_init_on_free()))
 		return false;
 	if (likely(off < rec->wbytes)) {
 		/* In the window's word: its bit goes back into the window. */

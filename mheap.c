@@ -230,17 +230,22 @@ static bool grow(struct gospan_mheap *h, unsigned long npages, gfp_t gfp)
 static void set_spans(struct gospan_mheap *h, unsigned long first,
 		      unsigned long npages, struct gospan_mspan *s, bool cached)
 {
-	unsigned int spanclass = s ? s->spanclass : 0;
-	unsigned long page;
+	unsigned int spanclass = s ? s->spanclass : 0, i, n;
+	unsigned long page = first, left = npages;
 
-	for (page = first; page < first + npages; page++) {
+	/* A chunk at a time: one arena lookup each. */
+	while (left) {
 		struct gospan_heap_arena *a;
 
 		a = rcu_dereference_check(h->arenas[page >> GOSPAN_CHUNK_PAGES_SHIFT],
 					  cached || lockdep_is_held(&h->lock));
-
-		WRITE_ONCE(a->spans[page_in_chunk(page)], s);
-		WRITE_ONCE(a->spanclass[page_in_chunk(page)], spanclass);
+		n = min_t(unsigned long, left, GOSPAN_CHUNK_PAGES - page_in_chunk(page));
+		for (i = page_in_chunk(page); i < page_in_chunk(page) + n; i++) {
+			WRITE_ONCE(a->spans[i], s);
+			WRITE_ONCE(a->spanclass[i], spanclass);
+		}
+		page += n;
+		left -= n;
 	}
 }
 
@@ -364,6 +369,10 @@ EXPORT_SYMBOL_NS_GPL(gospan_mheap_alloc_span, GOSPAN_INTERNAL);
 static void free_span_locked(struct gospan_mheap *h, struct gospan_mspan *s)
 {
 	unsigned long first = addr_to_page(s->base);
+
+	/* Samples of the span's objects go with it (mprof.c; gospan's own heap). */
+	if (static_branch_unlikely(&gospan_mprof_on) && h == &gospan_heap)
+		gospan_mprof_span_freed(s->base, s->npages);
 
 	set_spans(h, first, s->npages, NULL, false);
 	gospan_pagealloc_free(&h->pages, first, s->npages);
@@ -624,8 +633,6 @@ enum gospan_free_error gospan_mheap_free_large(struct gospan_mheap *h,
 		spin_unlock_irqrestore(&h->lock, flags);
 		return GOSPAN_FREE_NOT_ALLOCATED;
 	}
-	if (gospan_mprof_page_sampled(ptr))
-		gospan_mprof_free(ptr);
 	kmemleak_free(ptr);
 	free_span_locked(h, s);
 	spin_unlock_irqrestore(&h->lock, flags);

@@ -55,20 +55,42 @@ struct gospan_pcache {
 
 static DEFINE_PER_CPU(struct gospan_pcache, gospan_pcaches);
 
+/*
+ * Go's findBitRange64: the first run of n set bits in c, by shrinking every
+ * run of ones from the top until only the positions where a long enough run
+ * starts are left; then only those at a multiple of align count.
+ */
+static unsigned int find_bit_range(unsigned long c, unsigned long n, unsigned long align)
+{
+	/* Bit i set for every multiple i of align (< 16): 0x55..., 0x11... */
+	unsigned long starts = align == 1 ? ~0UL : ~0UL / (BIT(align) - 1);
+	unsigned long p = n - 1, k = 1;
+
+	while (p) {
+		if (p <= k) {
+			c &= c >> p;
+			break;
+		}
+		c &= c >> k;
+		if (!c)
+			return BITS_PER_LONG;
+		p -= k;
+		k *= 2;
+	}
+	c &= starts;
+	return c ? __ffs(c) : BITS_PER_LONG;
+}
+
 /* Go's pageCache.alloc and allocN, with the span's alignment. */
 static unsigned long cache_take(struct gospan_pcache *pc, unsigned long npages,
 				unsigned long align)
 {
-	unsigned long mask = (BIT(npages) - 1), i;
+	unsigned int i = find_bit_range(pc->cache, npages, align);
 
-	for (i = ALIGN(pc->base, align) - pc->base; i + npages <= GOSPAN_PCACHE_PAGES;
-	     i += align) {
-		if ((pc->cache & (mask << i)) == mask << i) {
-			pc->cache &= ~(mask << i);
-			return pc->base + i;
-		}
-	}
-	return 0;
+	if (i >= GOSPAN_PCACHE_PAGES)
+		return 0;
+	pc->cache &= ~((BIT(npages) - 1) << i);
+	return pc->base + i;
 }
 
 /* The cache's pages back to the page allocator; its CPU's mcache lock held. */

@@ -14,12 +14,14 @@
  * whatever the size of the objects and the order in which they come.
  *
  * A sample records the object's address, its size and its stack (in the
- * stack depot) in a record from a fixed pool, hashed by address. Its page
- * is marked in the heap's arena (struct gospan_heap_arena's sampled), so
- * that the free of any object in that page takes the slow path, which
- * looks for the record and forgets it (Go keeps a special record on the
- * span; gospan's free fast paths never look at the span). A record pool
- * that is full drops the sample (counted).
+ * stack depot) in a record from a fixed pool, hashed by address, and its
+ * page is marked in the heap's arena (struct gospan_heap_arena's
+ * sampled). Frees do not look (Go keeps a special record on the span,
+ * which its sweep finds; gospan's free fast paths stay as they are): a
+ * freed object's record is forgotten when its address is handed out again
+ * (the allocation hook looks at the page's mark), when its span goes back
+ * to the heap, or when the profile is read and finds the object free. A
+ * record pool that is full drops the sample (counted).
  *
  * The heapprofile file aggregates the live samples by stack and scales
  * each stack's counts by Go's 1 / (1 - exp(-avg / rate)), which undoes
@@ -33,7 +35,7 @@
  * Lock: mprof_lock (a raw spinlock, irq-safe: samples are taken in any
  * context) protects the record pool and hash and the arenas' sampled
  * counts. A leaf: nothing is taken under it (the stack depot is called
- * before it). A large object's free takes it under the heap lock.
+ * before it); a span's release takes it under the heap lock.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -72,8 +74,6 @@
 
 DEFINE_STATIC_KEY_FALSE(gospan_mprof_on);
 EXPORT_SYMBOL_NS_GPL(gospan_mprof_on, GOSPAN_INTERNAL);
-DEFINE_STATIC_KEY_FALSE(gospan_mprof_free_on);
-EXPORT_SYMBOL_NS_GPL(gospan_mprof_free_on, GOSPAN_INTERNAL);
 DEFINE_PER_CPU(long, gospan_next_sample);
 
 /**
@@ -210,24 +210,121 @@ static void forget(struct mprof_record *r)
 	mprof_live--;
 }
 
-/**
- * gospan_mprof_free() - forget a sampled object being freed
- * @p: the object, in a page gospan_mprof_page_sampled() said is marked
- *
- * Context: Any context but NMI; before the object can be reused.
+/* The record of the object at p, or NULL. mprof_lock held. */
+static struct mprof_record *find(unsigned long p)
+{
+	struct mprof_record *r;
+
+	lockdep_assert_held(&mprof_lock);
+	hash_for_each_possible(mprof_hash, r, node, p)
+		if (r->addr == p)
+			return r;
+	return NULL;
+}
+
+/*
+ * Whether p's page holds a recorded sample; racy: a hint. p is in a span
+ * its caller holds (an object being handed out, a span being released),
+ * so its chunk's arena cannot go meanwhile: no RCU section needed.
  */
-void gospan_mprof_free(const void *p)
+static bool page_marked(unsigned long p)
+{
+	unsigned long off = p - PAGE_OFFSET;
+	struct gospan_heap_arena *a;
+
+	a = rcu_dereference_raw(gospan_heap.arenas[off >> GOSPAN_CHUNK_SHIFT]);
+	return READ_ONCE(a->sampled[(off >> GOSPAN_PAGE_SHIFT) & (GOSPAN_CHUNK_PAGES - 1)]);
+}
+
+/**
+ * gospan_mprof_alloc_check() - forget the sample of an object freed before
+ * @p: an object being handed out again
+ *
+ * Frees do not look for samples (their fast paths stay as they are): the
+ * record of a freed object is forgotten when its address is handed out
+ * again, here, when its span goes back to the heap, or when the profile
+ * is read and finds the object free.
+ *
+ * Context: Any context but NMI (the allocation hooks, sampling on).
+ */
+void gospan_mprof_alloc_check(const void *p)
 {
 	struct mprof_record *r;
 	unsigned long flags;
 
+	if (!page_marked((unsigned long)p))
+		return;
 	raw_spin_lock_irqsave(&mprof_lock, flags);
-	hash_for_each_possible(mprof_hash, r, node, (unsigned long)p) {
-		if (r->addr == (unsigned long)p) {
+	r = find((unsigned long)p);
+	if (r)
+		forget(r);
+	raw_spin_unlock_irqrestore(&mprof_lock, flags);
+}
+
+/**
+ * gospan_mprof_span_freed() - forget the samples of a span going back
+ * @base: the span's first byte
+ * @npages: its pages
+ *
+ * Every object of the span is free: their records go, before the pages
+ * (and maybe their chunk's arena) can.
+ *
+ * Context: Any context; the heap lock held (mprof_lock nests inside it).
+ */
+void gospan_mprof_span_freed(unsigned long base, unsigned long npages)
+{
+	unsigned long end = base + (npages << GOSPAN_PAGE_SHIFT), pg, flags;
+	struct mprof_record *r;
+	struct hlist_node *tmp;
+	unsigned int b;
+	bool marked = false;
+
+	for (pg = base; pg < end && !marked; pg += GOSPAN_PAGE_SIZE)
+		marked = page_marked(pg);
+	if (!marked)
+		return;
+	raw_spin_lock_irqsave(&mprof_lock, flags);
+	hash_for_each_safe(mprof_hash, b, tmp, r, node)
+		if (r->addr >= base && r->addr < end)
 			forget(r);
-			break;
-		}
+	raw_spin_unlock_irqrestore(&mprof_lock, flags);
+}
+
+/* Whether the object at p is allocated now (racy, as the free path's look). */
+static bool still_allocated(unsigned long p)
+{
+	struct gospan_mspan *s;
+	unsigned int idx;
+	bool live = false;
+
+	rcu_read_lock();
+	s = gospan_span_of_rcu(&gospan_heap, (void *)p);
+	if (!s || READ_ONCE(s->state) != GOSPAN_SPAN_IN_USE) {
+		live = false;
+	} else if (!s->spanclass) {
+		live = p == s->base;
+	} else if (s->spanclass == GOSPAN_TINY_SPANCLASS) {
+		live = gospan_tiny_allocated(s, (void *)p);
+	} else {
+		idx = gospan_span_obj_index(s, (void *)p);
+		live = idx < s->nelems && gospan_span_allocated(s, idx);
 	}
+	rcu_read_unlock();
+	return live;
+}
+
+/* Forget the records of objects that are free now. Process context. */
+static void sweep(void)
+{
+	struct mprof_record *r;
+	struct hlist_node *tmp;
+	unsigned long flags;
+	unsigned int b;
+
+	raw_spin_lock_irqsave(&mprof_lock, flags);
+	hash_for_each_safe(mprof_hash, b, tmp, r, node)
+		if (!still_allocated(r->addr))
+			forget(r);
 	raw_spin_unlock_irqrestore(&mprof_lock, flags);
 }
 
@@ -247,12 +344,9 @@ static void stop_recording(void)
 }
 
 /*
- * The keys' order keeps a record from outliving its object: the frees look
- * for samples (gospan_mprof_free_on) before any can be taken and until the
- * last is forgotten; records are taken only while mprof_recording, which
- * is cleared, every record forgotten, under one hold of mprof_lock before
- * the frees stop looking. static_branch_enable() and _disable() return
- * when every CPU runs the patched code.
+ * Records are taken only while mprof_recording, which is cleared, every
+ * record forgotten, under one hold of mprof_lock when the rate goes to 0:
+ * a sample racing with it is dropped, so none outlives the profile.
  */
 static void set_rate_locked(unsigned int rate)
 {
@@ -265,16 +359,16 @@ static void set_rate_locked(unsigned int rate)
 		WRITE_ONCE(per_cpu(gospan_next_sample, cpu),
 			   rate ? draw_sample_distance(rate) : 0);
 	if (rate && !old) {
-		static_branch_enable(&gospan_mprof_free_on);
 		raw_spin_lock_irqsave(&mprof_lock, flags);
 		mprof_recording = true;
 		raw_spin_unlock_irqrestore(&mprof_lock, flags);
 		static_branch_enable(&gospan_mprof_on);
+		static_branch_inc(&gospan_alloc_hooks);
 	}
 	if (!rate && old) {
+		static_branch_dec(&gospan_alloc_hooks);
 		static_branch_disable(&gospan_mprof_on);
 		stop_recording();
-		static_branch_disable(&gospan_mprof_free_on);
 	}
 }
 
@@ -390,6 +484,7 @@ static struct mprof_bucket *collect(unsigned int *nbuckets)
 	b = vmalloc(MPROF_RECORDS * sizeof(*b));
 	if (!b)
 		return NULL;
+	sweep();
 	raw_spin_lock_irqsave(&mprof_lock, flags);
 	hash_for_each(mprof_hash, bkt, r, node) {
 		b[n].stack = r->stack;
@@ -457,13 +552,16 @@ EXPORT_SYMBOL_NS_GPL(gospan_mprof_estimate, GOSPAN_INTERNAL);
 /**
  * gospan_mprof_live() - live samples
  *
- * Context: Any context.
+ * The records of objects freed since are forgotten first.
+ *
+ * Context: Process context.
  * Return: the records held.
  */
 unsigned long gospan_mprof_live(void)
 {
 	unsigned long flags, n;
 
+	sweep();
 	raw_spin_lock_irqsave(&mprof_lock, flags);
 	n = mprof_live;
 	raw_spin_unlock_irqrestore(&mprof_lock, flags);

@@ -12,15 +12,9 @@
 #include <linux/seq_file.h>
 #include <linux/types.h>
 
-#include "mheap.h"
 
-/*
- * On while memprofilerate is not 0: off, the hooks below cost nothing.
- * gospan_mprof_on gates the sampling, gospan_mprof_free_on the frees' look
- * for a sample: the latter is on whenever a record may exist (mprof.c).
- */
+/* On while memprofilerate is not 0: off, the hooks cost nothing. */
 DECLARE_STATIC_KEY_FALSE(gospan_mprof_on);
-DECLARE_STATIC_KEY_FALSE(gospan_mprof_free_on);
 
 /* Bytes this CPU allocates before its next sample (Go's mcache.nextSample). */
 DECLARE_PER_CPU(long, gospan_next_sample);
@@ -40,32 +34,9 @@ static __always_inline bool gospan_mprof_count(size_t size)
 	return unlikely(this_cpu_sub_return(gospan_next_sample, size) < 0);
 }
 
-/**
- * gospan_mprof_page_sampled() - whether a free must look for a sample
- * @p: an object being freed
- *
- * A page holding a live sampled object is marked in its arena: its frees
- * take the slow path, which forgets the sample (gospan_mprof_free()).
- *
- * Context: Any context, in an RCU read-side section of any flavour.
- * Return: true if @p's page holds a sampled object (or did a moment ago).
- */
-static __always_inline bool gospan_mprof_page_sampled(const void *p)
-{
-	unsigned long off = (unsigned long)p - PAGE_OFFSET;
-	struct gospan_heap_arena *a;
-
-	if (!static_branch_unlikely(&gospan_mprof_free_on))
-		return false;
-	if (unlikely((off >> GOSPAN_CHUNK_SHIFT) >= gospan_heap.nchunks))
-		return false;
-	a = rcu_dereference_check(gospan_heap.arenas[off >> GOSPAN_CHUNK_SHIFT],
-				  rcu_read_lock_any_held());
-	return a && READ_ONCE(a->sampled[(off >> GOSPAN_PAGE_SHIFT) & (GOSPAN_CHUNK_PAGES - 1)]);
-}
-
 void gospan_mprof_malloc(const void *p, size_t size, gfp_t gfp);
-void gospan_mprof_free(const void *p);
+void gospan_mprof_alloc_check(const void *p);
+void gospan_mprof_span_freed(unsigned long base, unsigned long npages);
 int gospan_mprof_init(struct dentry *root);
 void gospan_mprof_exit(void);
 unsigned int gospan_mprof_set_rate(unsigned int rate);

