@@ -12,7 +12,6 @@
 #include <linux/seq_file.h>
 #include <linux/types.h>
 
-
 /* On while memprofilerate is not 0: off, the hooks cost nothing. */
 DECLARE_STATIC_KEY_FALSE(gospan_mprof_on);
 
