@@ -25,7 +25,8 @@
  *  - only spans of objects (an mcentral's grow) use the caches: large
  *    objects and stacks keep counters that live under the heap lock.
  * A CPU's cache goes back to the page allocator when the CPU goes
- * offline, when every mcache is drained (the shrinker) and at unload.
+ * offline, when every mcache is drained (the shrinker), at unload, and
+ * when it has failed GOSPAN_PCACHE_MISSES spans in a row.
  */
 #include <linux/bitops.h>
 #include <linux/percpu.h>
@@ -43,6 +44,7 @@
  * @hits: spans served without the heap lock
  * @refills: blocks taken under the heap lock
  * @misses: spans the cache could not serve (no run long enough)
+ * @miss_streak: misses since the last hit
  */
 struct gospan_pcache {
 	unsigned long base;
@@ -51,9 +53,13 @@ struct gospan_pcache {
 	unsigned long hits;
 	unsigned long refills;
 	unsigned long misses;
+	unsigned int miss_streak;
 };
 
 static DEFINE_PER_CPU(struct gospan_pcache, gospan_pcaches);
+
+/* Misses in a row after which a cache gives its pages back. */
+#define GOSPAN_PCACHE_MISSES	8
 
 /*
  * Go's findBitRange64: the first run of n set bits in c, by shrinking every
@@ -62,7 +68,7 @@ static DEFINE_PER_CPU(struct gospan_pcache, gospan_pcaches);
  */
 static unsigned int find_bit_range(unsigned long c, unsigned long n, unsigned long align)
 {
-	/* Bit i set for every multiple i of align (< 16): 0x55..., 0x11... */
+	/* Bit i set for every multiple i of align (up to 16): 0x55..., 0x11... */
 	unsigned long starts = align == 1 ? ~0UL : ~0UL / (BIT(align) - 1);
 	unsigned long p = n - 1, k = 1;
 
@@ -115,7 +121,8 @@ static void flush_locked(struct gospan_mheap *h, struct gospan_pcache *pc)
  * @align: the run starts at a multiple of this many pages (a power of two)
  *
  * Refills an empty cache under the heap lock (Go's allocToCache); a cache
- * that holds no fitting run is flushed (Go leaves it as it is).
+ * that has held no fitting run GOSPAN_PCACHE_MISSES times in a row is
+ * flushed (Go leaves it as it is).
  *
  * Context: Any context but NMI, with preemption enabled or not; takes the
  * CPU's mcache lock (returns 0 if it is busy).
@@ -146,14 +153,19 @@ unsigned long gospan_pcache_alloc(struct gospan_mheap *h, unsigned long npages,
 		WRITE_ONCE(pc->npages, pc->npages - npages);
 		smp_wmb();	/* @npages before the span's objects are counted */
 		WRITE_ONCE(pc->hits, pc->hits + 1);
+		pc->miss_streak = 0;
 	} else {
 		/*
-		 * No fitting run: give the rest back (Go keeps it, where it
-		 * may stay unusable to others and to the scavenger for good);
-		 * the caller takes the heap lock, the next span refills.
+		 * No fitting run: the caller takes the heap lock. Go keeps the
+		 * cache as it is, where its pages may stay unusable to others
+		 * and to the scavenger for good; after a few misses in a row
+		 * gospan gives them back, and the next span refills.
 		 */
 		WRITE_ONCE(pc->misses, pc->misses + 1);
-		flush_locked(h, pc);
+		if (++pc->miss_streak >= GOSPAN_PCACHE_MISSES) {
+			flush_locked(h, pc);
+			pc->miss_streak = 0;
+		}
 	}
 	gospan_mcache_unlock_slow(mc);
 	return base;

@@ -346,7 +346,10 @@ static void stop_recording(void)
 /*
  * Records are taken only while mprof_recording, which is cleared, every
  * record forgotten, under one hold of mprof_lock when the rate goes to 0:
- * a sample racing with it is dropped, so none outlives the profile.
+ * a sample racing with it is dropped, so none outlives the profile. The
+ * keys bracket that: allocations check for stale records (the hooks key)
+ * and span releases forget theirs (gospan_mprof_on) from before the first
+ * record is taken until after the last is forgotten.
  */
 static void set_rate_locked(unsigned int rate)
 {
@@ -359,16 +362,18 @@ static void set_rate_locked(unsigned int rate)
 		WRITE_ONCE(per_cpu(gospan_next_sample, cpu),
 			   rate ? draw_sample_distance(rate) : 0);
 	if (rate && !old) {
+		/* Every allocation checks for stale records before any is taken. */
+		static_branch_inc(&gospan_alloc_hooks);
+		static_branch_enable(&gospan_mprof_on);
 		raw_spin_lock_irqsave(&mprof_lock, flags);
 		mprof_recording = true;
 		raw_spin_unlock_irqrestore(&mprof_lock, flags);
-		static_branch_enable(&gospan_mprof_on);
-		static_branch_inc(&gospan_alloc_hooks);
 	}
 	if (!rate && old) {
-		static_branch_dec(&gospan_alloc_hooks);
-		static_branch_disable(&gospan_mprof_on);
+		/* ... and until the last is forgotten, span releases look too. */
 		stop_recording();
+		static_branch_disable(&gospan_mprof_on);
+		static_branch_dec(&gospan_alloc_hooks);
 	}
 }
 
@@ -651,7 +656,8 @@ void gospan_mprof_exit(void)
 	struct mprof_record *records;
 
 	mutex_lock(&mprof_rate_mutex);
-	set_rate_locked(0);
+	if (mprof_records)	/* init may have failed before it set the rate */
+		set_rate_locked(0);
 	records = mprof_records;
 	mprof_records = NULL;
 	mutex_unlock(&mprof_rate_mutex);
