@@ -444,19 +444,41 @@ unsigned long gospan_error_count(enum gospan_error kind)
 }
 EXPORT_SYMBOL_NS_GPL(gospan_error_count, GOSPAN);
 
-/* The hooks and the tracepoint of alloc_done(), when one is on. */
+/*
+ * The hooks and the tracepoint of alloc_done(), when one is on. @counted:
+ * -1 if the heap profile has not counted the object yet, else whether
+ * alloc_run_hooks() found it due for a sample.
+ */
 static noinline void *alloc_hooked(void *p, unsigned int cls, size_t size, gfp_t gfp,
-				   unsigned long caller)
+				   int counted, unsigned long caller)
 {
-	bool sample = false;
+	bool sample = counted > 0;
 
-	if (static_branch_unlikely(&gospan_mprof_on)) {
-		gospan_mprof_alloc_check(p);
+	if (counted < 0 && static_branch_unlikely(&gospan_mprof_on)) {
+		if (unlikely(gospan_mprof_page_marked(p)))
+			gospan_mprof_alloc_check(p);
 		sample = gospan_mprof_count(gospan_class_to_size[cls]);
 	}
 	gospan_alloc_hook(p, gospan_class_to_size[cls], size, gfp, cls, sample);
 	trace_gospan_alloc(p, size, gospan_class_to_size[cls], cls, NULL, caller);
 	return p;
+}
+
+/*
+ * alloc_done()'s hooks. With the heap profile on and nothing else to do,
+ * its common case stays here, a leaf: count the object down to the next
+ * sample. Everything else goes on to alloc_hooked().
+ */
+static noinline void *alloc_run_hooks(void *p, unsigned int cls, size_t size, gfp_t gfp,
+				      unsigned long caller)
+{
+	if (static_branch_unlikely(&gospan_mprof_on) && likely(!gospan_mprof_page_marked(p)) &&
+	    !gospan_alloc_hook_needed(gfp) && !trace_gospan_alloc_enabled()) {
+		if (likely(!gospan_mprof_count(gospan_class_to_size[cls])))
+			return p;
+		return alloc_hooked(p, cls, size, gfp, 1, caller);
+	}
+	return alloc_hooked(p, cls, size, gfp, -1, caller);
 }
 
 /* A sample of the sizes asked for, from the slow paths (mstats.h). */
@@ -471,7 +493,7 @@ static __always_inline void *alloc_done(void *p, unsigned int cls, size_t size, 
 					unsigned long caller)
 {
 	if (unlikely(gospan_alloc_hooks_on(gfp) || trace_gospan_alloc_enabled()))
-		return alloc_hooked(p, cls, size, gfp, caller);
+		return alloc_run_hooks(p, cls, size, gfp, caller);
 	return p;
 }
 
@@ -1042,14 +1064,15 @@ fail:
 }
 EXPORT_SYMBOL_NS_GPL(gospan_cache_create, GOSPAN);
 
-/* The hooks and the tracepoint of cache_alloc_done(), when one is on. */
+/* The hooks and the tracepoint of cache_alloc_done(): alloc_hooked(). */
 static noinline void *cache_alloc_hooked(struct gospan_cache *cache, void *p, gfp_t gfp,
-					 unsigned long caller)
+					 int counted, unsigned long caller)
 {
-	bool sample = false;
+	bool sample = counted > 0;
 
-	if (static_branch_unlikely(&gospan_mprof_on)) {
-		gospan_mprof_alloc_check(p);
+	if (counted < 0 && static_branch_unlikely(&gospan_mprof_on)) {
+		if (unlikely(gospan_mprof_page_marked(p)))
+			gospan_mprof_alloc_check(p);
 		sample = gospan_mprof_count(cache->size);
 	}
 	gospan_alloc_hook(p, cache->size, cache->size, gfp, cache->spanclass, sample);
@@ -1059,12 +1082,25 @@ static noinline void *cache_alloc_hooked(struct gospan_cache *cache, void *p, gf
 	return p;
 }
 
+/* cache_alloc_done()'s hooks: alloc_run_hooks(). */
+static noinline void *cache_alloc_run_hooks(struct gospan_cache *cache, void *p, gfp_t gfp,
+					    unsigned long caller)
+{
+	if (static_branch_unlikely(&gospan_mprof_on) && likely(!gospan_mprof_page_marked(p)) &&
+	    !gospan_alloc_hook_needed(gfp) && !trace_gospan_alloc_enabled()) {
+		if (likely(!gospan_mprof_count(cache->size)))
+			return p;
+		return cache_alloc_hooked(cache, p, gfp, 1, caller);
+	}
+	return cache_alloc_hooked(cache, p, gfp, -1, caller);
+}
+
 /* What every object of a cache gets before it is handed out. */
 static __always_inline void *cache_alloc_done(struct gospan_cache *cache, void *p,
 					      gfp_t gfp, unsigned long caller)
 {
 	if (unlikely(gospan_alloc_hooks_on(gfp) || trace_gospan_alloc_enabled()))
-		return cache_alloc_hooked(cache, p, gfp, caller);
+		return cache_alloc_run_hooks(cache, p, gfp, caller);
 	return p;
 }
 

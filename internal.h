@@ -133,6 +133,12 @@ static __always_inline void gospan_alloc_hook(void *p, size_t size, size_t req,
  */
 DECLARE_STATIC_KEY_FALSE(gospan_alloc_hooks);
 
+/* Whether gospan_alloc_hook() has anything to do besides a sample. */
+static __always_inline bool gospan_alloc_hook_needed(gfp_t gfp)
+{
+	return IS_ENABLED(CONFIG_DEBUG_KMEMLEAK) || want_init_on_alloc(gfp);
+}
+
 /*
  * Whether an allocation needs gospan_alloc_hook() at all: the fast paths
  * call it out of line, so that with every hook off they stay leaf code.

@@ -222,23 +222,10 @@ static struct mprof_record *find(unsigned long p)
 	return NULL;
 }
 
-/*
- * Whether p's page holds a recorded sample; racy: a hint. p is in a span
- * its caller holds (an object being handed out, a span being released),
- * so its chunk's arena cannot go meanwhile: no RCU section needed.
- */
-static bool page_marked(unsigned long p)
-{
-	unsigned long off = p - PAGE_OFFSET;
-	struct gospan_heap_arena *a;
-
-	a = rcu_dereference_raw(gospan_heap.arenas[off >> GOSPAN_CHUNK_SHIFT]);
-	return READ_ONCE(a->sampled[(off >> GOSPAN_PAGE_SHIFT) & (GOSPAN_CHUNK_PAGES - 1)]);
-}
-
 /**
  * gospan_mprof_alloc_check() - forget the sample of an object freed before
- * @p: an object being handed out again
+ * @p: an object being handed out again, in a page
+ *	gospan_mprof_page_marked() says is marked
  *
  * Frees do not look for samples (their fast paths stay as they are): the
  * record of a freed object is forgotten when its address is handed out
@@ -252,8 +239,6 @@ void gospan_mprof_alloc_check(const void *p)
 	struct mprof_record *r;
 	unsigned long flags;
 
-	if (!page_marked((unsigned long)p))
-		return;
 	raw_spin_lock_irqsave(&mprof_lock, flags);
 	r = find((unsigned long)p);
 	if (r)
@@ -280,7 +265,7 @@ void gospan_mprof_span_freed(unsigned long base, unsigned long npages)
 	bool marked = false;
 
 	for (pg = base; pg < end && !marked; pg += GOSPAN_PAGE_SIZE)
-		marked = page_marked(pg);
+		marked = gospan_mprof_page_marked((void *)pg);
 	if (!marked)
 		return;
 	raw_spin_lock_irqsave(&mprof_lock, flags);

@@ -12,6 +12,8 @@
 #include <linux/seq_file.h>
 #include <linux/types.h>
 
+#include "mheap.h"
+
 /* On while memprofilerate is not 0: off, the hooks cost nothing. */
 DECLARE_STATIC_KEY_FALSE(gospan_mprof_on);
 
@@ -31,6 +33,25 @@ static __always_inline bool gospan_mprof_count(size_t size)
 	if (!static_branch_unlikely(&gospan_mprof_on))
 		return false;
 	return unlikely(this_cpu_sub_return(gospan_next_sample, size) < 0);
+}
+
+/**
+ * gospan_mprof_page_marked() - whether an object's page holds a sample
+ * @p: an object being handed out (its span is held: its arena stays)
+ *
+ * A hint, read without a lock: a record in the page may be stale (its
+ * object freed), and gospan_mprof_alloc_check() then forgets it.
+ *
+ * Context: Any context.
+ * Return: true if the page's count of recorded samples is not 0.
+ */
+static __always_inline bool gospan_mprof_page_marked(const void *p)
+{
+	unsigned long off = (unsigned long)p - PAGE_OFFSET;
+	struct gospan_heap_arena *a;
+
+	a = rcu_dereference_raw(gospan_heap.arenas[off >> GOSPAN_CHUNK_SHIFT]);
+	return READ_ONCE(a->sampled[(off >> GOSPAN_PAGE_SHIFT) & (GOSPAN_CHUNK_PAGES - 1)]);
 }
 
 void gospan_mprof_malloc(const void *p, size_t size, gfp_t gfp);
