@@ -204,7 +204,6 @@ struct gospan_held {
 /* mgcscavenge.c: the scavenger and the shrinker. */
 int gospan_scavenger_init(struct dentry *root);
 void gospan_scavenger_exit(void);
-unsigned long gospan_scavenge_now(void);
 unsigned int gospan_scavenger_period(unsigned int ms);
 /**
  * struct gospan_scavenger_stats - what the scavenger and the shrinker did

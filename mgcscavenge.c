@@ -114,7 +114,7 @@ static void gospan_shrinker_unregister(struct shrinker *s)
 /**
  * struct gospan_scavenger - the scavenger's and the shrinker's state
  * @mutex: serializes runs with each other and with readers of the fields
- *	below (the work item, gospan_scavenge_now(), the debugfs file)
+ *	below (the work item, the period's setters, the debugfs file)
  * @work: the periodic run
  * @peaks: the peak pages in use of each of the last periods
  * @slot: where the next peak goes
@@ -150,15 +150,22 @@ static struct gospan_scavenger scav = {
 
 static bool scavenger_started;	/* under scav.mutex */
 
+/* A new period takes effect at once: the next run is now. */
+static void kick(void)
+{
+	/* Under the mutex: gospan_scavenger_exit() clears the flag under it. */
+	mutex_lock(&scav.mutex);
+	if (scavenger_started)
+		mod_delayed_work(system_unbound_wq, &scav.work, 0);
+	mutex_unlock(&scav.mutex);
+}
+
 static int set_period(const char *val, const struct kernel_param *kp)
 {
 	int err = param_set_uint(val, kp);
 
-	/* Under the mutex: gospan_scavenger_exit() clears the flag under it. */
-	mutex_lock(&scav.mutex);
-	if (!err && scavenger_started)
-		mod_delayed_work(system_unbound_wq, &scav.work, 0);
-	mutex_unlock(&scav.mutex);
+	if (!err)
+		kick();
 	return err;
 }
 
@@ -342,27 +349,6 @@ static unsigned long shrink_scan(struct shrinker *s, struct shrink_control *sc)
 }
 
 /**
- * gospan_scavenge_now() - run the scavenger once, now
- *
- * What a period's run does, for tests and for gospan_cache_shrink()'s
- * callers who want the scavenger's own decision.
- *
- * Context: Process context; sleeps.
- * Return: gospan pages given back by this run.
- */
-unsigned long gospan_scavenge_now(void)
-{
-	unsigned long before;
-
-	mutex_lock(&scav.mutex);
-	before = scav.released;
-	mutex_unlock(&scav.mutex);
-	scavenge_run(max(READ_ONCE(scavenge_period_ms), 1000U));
-	return READ_ONCE(scav.released) - before;
-}
-EXPORT_SYMBOL_NS_GPL(gospan_scavenge_now, GOSPAN_INTERNAL);
-
-/**
  * gospan_scavenger_period() - set the scavenger's period
  * @ms: the new period in milliseconds, 0 to stop it
  *
@@ -373,14 +359,9 @@ EXPORT_SYMBOL_NS_GPL(gospan_scavenge_now, GOSPAN_INTERNAL);
  */
 unsigned int gospan_scavenger_period(unsigned int ms)
 {
-	unsigned int old;
+	unsigned int old = xchg(&scavenge_period_ms, ms);
 
-	mutex_lock(&scav.mutex);
-	old = scavenge_period_ms;
-	WRITE_ONCE(scavenge_period_ms, ms);
-	if (scavenger_started)
-		mod_delayed_work(system_unbound_wq, &scav.work, 0);
-	mutex_unlock(&scav.mutex);
+	kick();
 	return old;
 }
 EXPORT_SYMBOL_NS_GPL(gospan_scavenger_period, GOSPAN_INTERNAL);

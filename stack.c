@@ -531,6 +531,21 @@ void gospan_stack_free(void *p, size_t size)
 }
 EXPORT_SYMBOL_NS_GPL(gospan_stack_free, GOSPAN);
 
+/* Blocks of an order free in its pool, and the pool's spans. */
+static unsigned long pool_free_blocks(unsigned int order, unsigned long *nspans)
+{
+	struct gospan_stackpool *pool = &stackpool[order];
+	unsigned long flags, free = 0;
+	struct gospan_mspan *s;
+
+	spin_lock_irqsave(&pool->lock, flags);
+	*nspans = pool->nspans;
+	list_for_each_entry(s, &pool->spans, list)
+		free += s->nelems - s->alloc_count;
+	spin_unlock_irqrestore(&pool->lock, flags);
+	return free;
+}
+
 /**
  * gospan_stack_free_pages() - stack memory held without a stack in it
  * @reclaimable: only what a drain and gospan_stack_release() can give
@@ -545,20 +560,14 @@ EXPORT_SYMBOL_NS_GPL(gospan_stack_free, GOSPAN);
  */
 unsigned long gospan_stack_free_pages(bool reclaimable)
 {
-	unsigned long flags, bytes = 0;
+	unsigned long flags, bytes = 0, nspans;
 	unsigned int i, cpu;
 
 	for_each_possible_cpu(cpu)
 		for (i = 0; i < GOSPAN_NUM_STACK_ORDERS; i++)
 			bytes += gospan_stackcache_bytes(cpu, i);
-	for (i = 0; i < GOSPAN_NUM_STACK_ORDERS && !reclaimable; i++) {
-		struct gospan_mspan *s;
-
-		spin_lock_irqsave(&stackpool[i].lock, flags);
-		list_for_each_entry(s, &stackpool[i].spans, list)
-			bytes += (s->nelems - s->alloc_count) * s->elemsize;
-		spin_unlock_irqrestore(&stackpool[i].lock, flags);
-	}
+	for (i = 0; i < GOSPAN_NUM_STACK_ORDERS && !reclaimable; i++)
+		bytes += pool_free_blocks(i, &nspans) * (GOSPAN_STACK_MIN << i);
 	spin_lock_irqsave(&stacklarge.lock, flags);
 	for (i = 0; i < GOSPAN_STACK_LARGE_LISTS; i++)
 		bytes += ((unsigned long)stacklarge.nfree[i] << i) << GOSPAN_PAGE_SHIFT;
@@ -620,14 +629,8 @@ static int stacks_show(struct seq_file *m, void *unused)
 
 	seq_puts(m, "order  size  spans  free_in_pool\n");
 	for (i = 0; i < GOSPAN_NUM_STACK_ORDERS; i++) {
-		struct gospan_mspan *s;
-		unsigned long nspans, free = 0;
+		unsigned long nspans, free = pool_free_blocks(i, &nspans);
 
-		spin_lock_irqsave(&stackpool[i].lock, flags);
-		nspans = stackpool[i].nspans;
-		list_for_each_entry(s, &stackpool[i].spans, list)
-			free += s->nelems - s->alloc_count;
-		spin_unlock_irqrestore(&stackpool[i].lock, flags);
 		seq_printf(m, "%5u %4luK %6lu %13lu\n", i, (GOSPAN_STACK_MIN << i) >> 10,
 			   nspans, free);
 	}
