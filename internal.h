@@ -26,6 +26,7 @@
 #define GOSPAN_MAX_SIZE		KMALLOC_MAX_SIZE
 
 struct dentry;
+struct gospan_mcache_class;
 
 /**
  * struct gospan_cache_counts - one CPU's counts for a cache
@@ -47,8 +48,8 @@ struct gospan_cache_counts {
  * @spanclass: the span class its objects come from: a size class shared
  *	with gospan_alloc() and other caches, the tiny class, or a class of
  *	its own
- * @fastclass: @spanclass, but 0 for tiny objects: the class whose window
- *	the fast paths use (class 0 never has one)
+ * @pcp: in every CPU's mcache, the class whose window the fast paths use:
+ *	@spanclass's, but class 0's (which never has one) for tiny objects
  * @ctor: constructor, or NULL
  * @refused: GFP flags refused (gospan.h's, and __GFP_ZERO with @ctor)
  * @counts: per-CPU allocation and free counts
@@ -60,7 +61,7 @@ struct gospan_cache {
 	unsigned int size;
 	unsigned int align;
 	unsigned int spanclass;
-	unsigned int fastclass;
+	struct gospan_mcache_class __percpu *pcp;
 	void (*ctor)(void *obj);
 	gfp_t refused;
 	struct gospan_cache_counts __percpu *counts;
@@ -75,6 +76,7 @@ struct gospan_cache {
 extern struct mutex gospan_caches_mutex;
 
 /* msize.c */
+void gospan_msize_init(void);
 void gospan_msize_debugfs_init(struct dentry *root);
 
 int gospan_module_refs(void);

@@ -161,18 +161,19 @@ struct gospan_mcache {
 extern struct gospan_mcache __percpu *gospan_mcaches;
 
 /**
- * gospan_mcache_trylock() - take this CPU's mcache, if no one has it
- * @mcp: set to this CPU's mcache
+ * gospan_mcache_lock_fast() - take this CPU's mcache, if no one has it
  *
  * The fast paths' lock: preemption off, then the busy flag, which only
  * this CPU reads and writes (an interrupt that sees it clear runs to
- * completion before the interrupted code goes on). Never spins.
+ * completion before the interrupted code goes on). Never spins. The fast
+ * paths then find their class in this CPU's mcache with this_cpu_ptr() of
+ * a gospan_mcache_rec() (a cache keeps its own).
  *
  * Context: Any context but NMI.
  * Return: true with the mcache locked; false (preemption as before) if it
  * is busy.
  */
-static __always_inline bool gospan_mcache_trylock(struct gospan_mcache **mcp)
+static __always_inline bool gospan_mcache_lock_fast(void)
 {
 	preempt_disable();
 	if (unlikely(this_cpu_read(gospan_mcache_local.busy))) {
@@ -181,6 +182,28 @@ static __always_inline bool gospan_mcache_trylock(struct gospan_mcache **mcp)
 	}
 	this_cpu_write(gospan_mcache_local.busy, 1);
 	barrier();
+	return true;
+}
+
+/* Release what gospan_mcache_lock_fast() took. */
+static __always_inline void gospan_mcache_unlock_fast(void)
+{
+	barrier();
+	this_cpu_write(gospan_mcache_local.busy, 0);
+	preempt_enable();
+}
+
+/**
+ * gospan_mcache_trylock() - gospan_mcache_lock_fast(), with the mcache
+ * @mcp: set to this CPU's mcache
+ *
+ * Context: Any context but NMI.
+ * Return: true with the mcache locked; false if it is busy.
+ */
+static __always_inline bool gospan_mcache_trylock(struct gospan_mcache **mcp)
+{
+	if (!gospan_mcache_lock_fast())
+		return false;
 	*mcp = this_cpu_ptr(gospan_mcaches);
 	return true;
 }
@@ -188,9 +211,13 @@ static __always_inline bool gospan_mcache_trylock(struct gospan_mcache **mcp)
 /* Release what gospan_mcache_trylock() took. */
 static __always_inline void gospan_mcache_unlock(struct gospan_mcache *mc)
 {
-	barrier();
-	this_cpu_write(gospan_mcache_local.busy, 0);
-	preempt_enable();
+	gospan_mcache_unlock_fast();
+}
+
+/* A class of every CPU's mcache: this_cpu_ptr() of it is this CPU's. */
+static __always_inline struct gospan_mcache_class __percpu *gospan_mcache_rec(unsigned int spc)
+{
+	return &gospan_mcaches->cls[spc];
 }
 
 struct gospan_mcache *gospan_mcache_lock_slow(void);
@@ -199,46 +226,51 @@ void *gospan_mcache_alloc_slow(unsigned int spanclass, gfp_t gfp);
 
 /**
  * gospan_mcache_alloc_fast() - allocate one object from this CPU's window
- * @spanclass: the span class; 0 (no window, ever) sends every request to
- *	the slow path, which the tiny allocator uses
+ * @pcp: the span class in every CPU's mcache (gospan_mcache_rec()); class
+ *	0 (no window, ever) sends every request to the slow path, which the
+ *	tiny allocator uses
+ * @pp: set to the object
  *
  * The fast path, inlined into its callers: find-first-set in this CPU's
  * window for the class, clear the bit, count it. Anything else is the
  * caller's slow path (gospan_mcache_alloc_slow()), which the caller calls
- * itself, so that this path needs no registers saved. A window whose word
- * has frees from other CPUs waiting goes to the slow path, which folds
- * them in first: they are reusable at once, and a double free that raced
- * into the window is found before its object can be handed out. The
- * object is not zeroed.
+ * itself, so that this path needs no registers saved; the answer is a
+ * bool rather than a NULL object, so that once inlined the caller's test
+ * of it folds into this function's own branches. A window whose word has
+ * frees from other CPUs waiting goes to the slow path, which folds them in
+ * first: they are reusable at once, and a double free that raced into the
+ * window is found before its object can be handed out. The object is not
+ * zeroed.
  *
  * Context: Any context but NMI.
- * Return: the object, or NULL if the slow path must run.
+ * Return: true with *@pp set; false if the slow path must run.
  */
-static __always_inline void *gospan_mcache_alloc_fast(unsigned int spanclass)
+static __always_inline bool gospan_mcache_alloc_fast(struct gospan_mcache_class __percpu *pcp,
+						     void **pp)
 {
 	struct gospan_mcache_class *rec;
-	struct gospan_mcache *mc;
 	unsigned long w;
-	void *p = NULL;
 
-	if (unlikely(!gospan_mcache_trylock(&mc)))
-		return NULL;
-	rec = &mc->cls[spanclass];
+	if (unlikely(!gospan_mcache_lock_fast()))
+		return false;
+	rec = this_cpu_ptr(pcp);
 	w = rec->window;
-	if (likely(w && !READ_ONCE(*rec->remote))) {
-		WRITE_ONCE(rec->window, w & (w - 1));	/* read by free_in_window() */
-		rec->nmalloc++;
-		p = (void *)(rec->base + __ffs(w) * rec->elemsize);
+	if (unlikely(!w || READ_ONCE(*rec->remote))) {
+		gospan_mcache_unlock_fast();
+		return false;
 	}
-	gospan_mcache_unlock(mc);
-	return p;
+	WRITE_ONCE(rec->window, w & (w - 1));	/* read by free_in_window() */
+	this_cpu_inc(pcp->nmalloc);
+	*pp = (void *)(rec->base + __ffs(w) * rec->elemsize);
+	gospan_mcache_unlock_fast();
+	return true;
 }
 
 /**
  * __gospan_mcache_free_fast() - free an object of this CPU's span in place
- * @mc: this CPU's mcache, locked by the caller
- * @spanclass: the object's span class (maybe a stale guess: a pointer that
- *	is not in the class's span is simply not taken)
+ * @pcp: the object's span class in every CPU's mcache
+ *	(gospan_mcache_rec()); maybe a stale guess: a pointer that is not in
+ *	the class's span is simply not taken
  * @p: the object
  *
  * The free fast path, inlined: if @p is an object of the span this CPU
@@ -250,14 +282,15 @@ static __always_inline void *gospan_mcache_alloc_fast(unsigned int spanclass)
  * the slow path frees it (and zeroes it). Tiny blocks are never taken
  * (their @sbytes is 0).
  *
- * Context: Any context but NMI; @mc locked.
+ * Context: Any context but NMI; this CPU's mcache locked
+ * (gospan_mcache_lock_fast()).
  * Return: true if it freed @p; false if the caller must take the slow
  * path (which also reports bad pointers).
  */
-static __always_inline bool __gospan_mcache_free_fast(struct gospan_mcache *mc,
-						      unsigned int spanclass, const void *p)
+static __always_inline bool __gospan_mcache_free_fast(struct gospan_mcache_class __percpu *pcp,
+						      const void *p)
 {
-	struct gospan_mcache_class *rec = &mc->cls[spanclass];
+	struct gospan_mcache_class *rec = this_cpu_ptr(pcp);
 	unsigned long off = (unsigned long)p - rec->base, idx, bit, w, alloc;
 	struct gospan_mspan *s;
 
@@ -272,7 +305,7 @@ static __always_inline bool __gospan_mcache_free_fast(struct gospan_mcache *mc,
 			return false;
 		kmemleak_free(p);
 		WRITE_ONCE(rec->window, rec->window | BIT(idx));
-		rec->nfree++;
+		this_cpu_inc(pcp->nfree);
 		return true;
 	}
 	/* Another word of the span: clear its alloc bit (this CPU owns them). */
@@ -290,28 +323,29 @@ static __always_inline bool __gospan_mcache_free_fast(struct gospan_mcache *mc,
 		return false;
 	kmemleak_free(p);
 	WRITE_ONCE(s->alloc_bits[w], alloc & ~bit);
-	rec->nfree++;
+	this_cpu_inc(pcp->nfree);
 	return true;
 }
 
 /**
  * gospan_mcache_free_fast() - __gospan_mcache_free_fast(), taking the lock
- * @spanclass: the object's span class
+ * @pcp: the object's span class in every CPU's mcache
  * @p: the object
  *
  * Context: Any context but NMI.
  * Return: true if it freed @p; false if the caller must take the slow path.
  */
-static __always_inline bool gospan_mcache_free_fast(unsigned int spanclass, const void *p)
+static __always_inline bool gospan_mcache_free_fast(struct gospan_mcache_class __percpu *pcp,
+						    const void *p)
 {
-	struct gospan_mcache *mc;
-	bool done;
-
-	if (unlikely(!gospan_mcache_trylock(&mc)))
+	if (unlikely(!gospan_mcache_lock_fast()))
 		return false;
-	done = __gospan_mcache_free_fast(mc, spanclass, p);
-	gospan_mcache_unlock(mc);
-	return done;
+	if (likely(__gospan_mcache_free_fast(pcp, p))) {
+		gospan_mcache_unlock_fast();
+		return true;
+	}
+	gospan_mcache_unlock_fast();
+	return false;
 }
 
 enum gospan_free_error gospan_mcache_free(struct gospan_mspan *s, const void *p,

@@ -6,14 +6,30 @@
  */
 #include <linux/align.h>
 #include <linux/bitops.h>
+#include <linux/cache.h>
 #include <linux/debugfs.h>
+#include <linux/init.h>
 #include <linux/math64.h>
 #include <linux/minmax.h>
+#include <linux/module.h>
 #include <linux/seq_file.h>
 
 #include "gospan.h"
 #include "internal.h"
 #include "msize.h"
+
+u8 gospan_kmalloc_class[GOSPAN_MAX_SMALL_SIZE / GOSPAN_SMALL_SIZE_DIV + 1] __ro_after_init;
+EXPORT_SYMBOL_NS_GPL(gospan_kmalloc_class, GOSPAN_INTERNAL);
+
+/* Fill gospan_alloc_class()'s table: before anything is allocated. */
+void __init gospan_msize_init(void)
+{
+	unsigned int i;
+
+	static_assert(GOSPAN_NUM_SIZE_CLASSES <= U8_MAX);
+	for (i = 1; i < ARRAY_SIZE(gospan_kmalloc_class); i++)
+		gospan_kmalloc_class[i] = gospan_alloc_class_search(i * GOSPAN_SMALL_SIZE_DIV);
+}
 
 /**
  * gospan_size_roundup() - what a request gets, like kmalloc_size_roundup()
