@@ -46,8 +46,11 @@
  * every allocation, and the invariants of struct gospan_memstats with
  * every snapshot (the control kthread reads them all the time, workers and
  * interrupts now and then). An allocation may fail only if fault injection
- * was on at some moment of it: each reads the injection generation before
- * and after.
+ * was on at some moment of it (each reads the injection generation before
+ * and after), or, for a large object, if the kernel itself has no free
+ * block of its order when asked at once with the same flags (above
+ * PAGE_ALLOC_COSTLY_ORDER the page allocator may fail GFP_KERNEL, and
+ * kmalloc with it; the summary counts these as kernel_refused).
  *
  * gospan_cache_shrink() of a cache none of whose span class's objects is
  * live (a churn cache with a class of its own before it is destroyed, every
@@ -57,7 +60,8 @@
  * object, and must have refused no bad input (gospan_error_count()).
  *
  * The summary line counts operations (worker and interrupt), allocation
- * failures and those that injection allows, corruptions (pattern, alignment,
+ * failures and those allowed (injection, or the kernel's refusal),
+ * corruptions (pattern, alignment,
  * size, zeroing, construction), invariant breaks, pages held at the end, CPU
  * hotplug cycles, objects still counted live and bad inputs gospan refused;
  * the line before it says where the time went, by kind of operation.
@@ -311,6 +315,7 @@ static bool workers_stop;	/* workers: free everything and wait */
 
 static atomic_long_t nr_alloc_failures;
 static atomic_long_t nr_allowed_failures;
+static atomic_long_t nr_kernel_refused;	/* of those: no free block in the kernel */
 static atomic_long_t nr_corruptions;
 static atomic_long_t nr_invariant_breaks;
 static atomic_long_t nr_torture_errors;	/* the test's own trouble */
@@ -702,12 +707,39 @@ static bool is_large(const struct tobj *o)
 	return !o->tc && o->size > GOSPAN_MAX_SMALL_SIZE;
 }
 
+/*
+ * Whether the kernel itself has no free block for a large object of size
+ * bytes now. Above PAGE_ALLOC_COSTLY_ORDER the page allocator may fail
+ * even GFP_KERNEL (it compacts, and gives up), and so may kmalloc and
+ * gospan, which grows by such a block for a large object: asked at once
+ * with the same flags, the kernel answers whether it could have been done.
+ */
+static bool kernel_refuses(size_t size, gfp_t gfp)
+{
+	unsigned int order = get_order(size);
+	struct page *page;
+
+	if (size <= GOSPAN_MAX_SMALL_SIZE || order <= PAGE_ALLOC_COSTLY_ORDER ||
+	    (gfp & __GFP_NOFAIL))
+		return false;
+	page = alloc_pages(gfp | __GFP_NOWARN, order);
+	if (!page)
+		return true;
+	__free_pages(page, order);
+	return false;
+}
+
 static void alloc_failed(struct tctx *x, unsigned long gen, const char *what,
 			 size_t size, gfp_t gfp)
 {
 	atomic_long_inc(&nr_alloc_failures);
 	if (inject_allowed(gen)) {
 		atomic_long_inc(&nr_allowed_failures);
+		return;
+	}
+	if (kernel_refuses(size, gfp)) {
+		atomic_long_inc(&nr_allowed_failures);
+		atomic_long_inc(&nr_kernel_refused);
 		return;
 	}
 	tfail(NULL, "%s: %s of %zu bytes (%pGg) returned NULL without injection",
@@ -1774,9 +1806,10 @@ static int torture_main(void *unused)
 	      !pages_held && !s->heap_inuse && !s->stack_inuse && !s->heap_objects && !s->alloc &&
 	      !gerrs;
 	print_times(&all, &irq);
-	pr_info("SUMMARY ops=%lu alloc_failures=%ld allowed_failures=%ld corruptions=%ld invariant_breaks=%ld pages_held=%lu cpu_hotplugs=%ld live_objects=%llu gospan_errors=%lu inject_phases=%ld: %s\n",
+	pr_info("SUMMARY ops=%lu alloc_failures=%ld allowed_failures=%ld kernel_refused=%ld corruptions=%ld invariant_breaks=%ld pages_held=%lu cpu_hotplugs=%ld live_objects=%llu gospan_errors=%lu inject_phases=%ld: %s\n",
 		all.ops + irq.ops, atomic_long_read(&nr_alloc_failures),
-		atomic_long_read(&nr_allowed_failures), atomic_long_read(&nr_corruptions),
+		atomic_long_read(&nr_allowed_failures), atomic_long_read(&nr_kernel_refused),
+		atomic_long_read(&nr_corruptions),
 		atomic_long_read(&nr_invariant_breaks), pages_held,
 		atomic_long_read(&nr_hotplugs), s->heap_objects, gerrs,
 		atomic_long_read(&nr_inject_phases), ok ? "PASS" : "FAIL");
