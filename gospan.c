@@ -20,7 +20,8 @@
  *  1. Round the size up to a size class and pick the span class (size class
  *     and "no pointers" bit in Go). The class is the smallest whose objects
  *     keep kmalloc's alignment promise for that size (msize.h: a 2560-byte
- *     request goes to 3072); spans of classes such as 16 KiB start aligned
+ *     request goes to 3072; the few sizes just below such a multiple of 8
+ *     share its class); spans of classes such as 16 KiB start aligned
  *     to it, so their objects are too. In gospan span classes 1-67 are the size
  *     classes, shared by gospan_alloc() and by every cache whose objects fit
  *     one; caches with a constructor or an unusual size or alignment get a
@@ -1339,7 +1340,8 @@ static void reclaim_class(unsigned int spc)
  *
  * Every CPU gives back its span of the cache's span class, the class's
  * spans are swept, those without live objects go back to the mheap, and
- * the mheap gives free chunks back to the kernel.
+ * the mheap gives its free blocks back to the kernel, whole, as SLUB gives
+ * back whole slabs (gospan_mheap_scavenge()).
  *
  * Context: Process context; sleeps.
  * Return: 0 if the span class holds no span any more, 1 otherwise.
@@ -1347,7 +1349,7 @@ static void reclaim_class(unsigned int spc)
 int gospan_cache_shrink(struct gospan_cache *cache)
 {
 	reclaim_class(cache->spanclass);
-	gospan_mheap_release(&gospan_heap);
+	gospan_mheap_scavenge(&gospan_heap, ULONG_MAX, GOSPAN_RELEASE_BLOCK_PAGES);
 	return READ_ONCE(gospan_centrals[cache->spanclass]->nspans) ? 1 : 0;
 }
 EXPORT_SYMBOL_NS_GPL(gospan_cache_shrink, GOSPAN);

@@ -260,7 +260,7 @@ static __always_inline bool gospan_mcache_alloc_fast(struct gospan_mcache_class 
 		return false;
 	}
 	WRITE_ONCE(rec->window, w & (w - 1));	/* read by free_in_window() */
-	this_cpu_inc(pcp->nmalloc);
+	__this_cpu_inc(pcp->nmalloc);
 	*pp = (void *)(rec->base + __ffs(w) * rec->elemsize);
 	gospan_mcache_unlock_fast();
 	return true;
@@ -305,7 +305,7 @@ static __always_inline bool __gospan_mcache_free_fast(struct gospan_mcache_class
 			return false;
 		kmemleak_free(p);
 		WRITE_ONCE(rec->window, rec->window | BIT(idx));
-		this_cpu_inc(pcp->nfree);
+		__this_cpu_inc(pcp->nfree);
 		return true;
 	}
 	/* Another word of the span: clear its alloc bit (this CPU owns them). */
@@ -323,7 +323,7 @@ static __always_inline bool __gospan_mcache_free_fast(struct gospan_mcache_class
 		return false;
 	kmemleak_free(p);
 	WRITE_ONCE(s->alloc_bits[w], alloc & ~bit);
-	this_cpu_inc(pcp->nfree);
+	__this_cpu_inc(pcp->nfree);
 	return true;
 }
 

@@ -12,8 +12,10 @@
  *	retain = peak + max(peak / 10, one grow block of 1 MiB)
  *
  * where peak is the highest of the last GOSPAN_SCAVENGE_WINDOW periods'
- * peaks. Every owned page above that goes back to the kernel, the highest
- * free runs first. Go retains 10% above its heap goal; gospan has no
+ * peaks. Every whole free 1 MiB grow block above that goes back to the
+ * kernel, the highest first (gospan_mheap_scavenge() says why whole blocks:
+ * pages given back one by one from blocks gospan keeps would scatter its
+ * heap over the direct map). Go retains 10% above its heap goal; gospan has no
  * garbage collector and so no goal, and the recent peak in use is its
  * stand-in: memory the heap has not needed for a whole window (5 s) is
  * idle, and a load that stays level keeps what it uses plus a margin, so
@@ -28,7 +30,8 @@
  * spans) nor pages cached per CPU: only the page allocator's free pages.
  *
  * The shrinker answers the kernel's memory pressure at once, and goes
- * further: it gives back free heap pages first; then, if the kernel asked
+ * further: it gives back free heap pages first, every one, whole blocks or
+ * not (memory is short now); then, if the kernel asked
  * for more, the mcentrals' kept empty spans and the stack pools' free
  * spans; then every CPU's mcache, stackcache and page cache, and the heap
  * again. It counts what is free but held (struct shrinker's count) in
@@ -221,8 +224,10 @@ static u64 scavenge_run(unsigned int period_ms)
 	budget = (u64)period_ms * NSEC_PER_MSEC * percent() / 100;
 	mutex_lock(&scav.mutex);
 	want = scavenge_goal(&gospan_heap);
-	while (done < want) {
-		n = gospan_mheap_scavenge(&gospan_heap, min(want - done, 64UL));
+	/* Whole grow blocks only (mheap.c says why), one at a time. */
+	while (want - done >= GOSPAN_RELEASE_BLOCK_PAGES) {
+		n = gospan_mheap_scavenge(&gospan_heap, GOSPAN_RELEASE_BLOCK_PAGES,
+					  GOSPAN_RELEASE_BLOCK_PAGES);
 		if (!n)
 			break;
 		done += n;
@@ -331,17 +336,17 @@ static unsigned long shrink_scan(struct shrinker *s, struct shrink_control *sc)
 	unsigned long done;
 
 	atomic_long_inc(&scav.shrink_scans);
-	done = gospan_mheap_scavenge(&gospan_heap, want);
+	done = gospan_mheap_scavenge(&gospan_heap, want, 1);
 	if (done < want) {
 		release_empty_spans();
 		gospan_stack_release();
-		done += gospan_mheap_scavenge(&gospan_heap, want - done);
+		done += gospan_mheap_scavenge(&gospan_heap, want - done, 1);
 	}
 	/* Every CPU's mcache, stackcache and page cache (mcache.c's drain). */
 	if (done < want && gospan_mcache_try_drain_all()) {
 		atomic_long_inc(&scav.shrink_drains);
 		release_empty_spans();
-		done += gospan_mheap_scavenge(&gospan_heap, want - done);
+		done += gospan_mheap_scavenge(&gospan_heap, want - done, 1);
 	}
 	atomic_long_add(done, &scav.shrink_released);
 	sc->nr_scanned = done << GOSPAN_PAGE_ORDER;

@@ -147,15 +147,33 @@ static void free_pages_run(unsigned long first, unsigned long n)
 		__free_page(virt_to_page((void *)(addr + i * PAGE_SIZE)));
 }
 
+/* What alloc_span() asks the page allocator for, and whether it got it. */
+struct span_req {
+	struct gospan_mspan *s;
+	unsigned long npages;
+	unsigned long align;
+	unsigned int spanclass;
+	enum gospan_span_state state;
+	bool taken;
+};
+
+static bool take_locked(struct gospan_mheap *h, struct span_req *r);
+
 /*
  * Go's mheap.grow(): take a block from the buddy allocator, preferring a
  * whole chunk and falling back to smaller blocks, but never smaller than
- * npages, and hand its pages to the page allocator. A buddy block is
- * aligned to its size, so a block for npages also starts aligned to any
- * power of two up to npages (what gospan_mheap_alloc_span_aligned() needs).
+ * the request, and hand its pages to the page allocator. A buddy block is
+ * aligned to its size, so a block for the request also starts aligned to
+ * any power of two up to its length (what gospan_mheap_alloc_span_aligned()
+ * needs). The request takes its span from the new pages under the same
+ * hold of the heap lock, as Go's allocSpan does under its own (which it
+ * keeps across the grow): otherwise other CPUs could take them first, over
+ * and over, and a large request fail while the kernel had memory for it.
+ * Return: whether the heap grew (@r->taken says whether the span came).
  */
-static bool grow(struct gospan_mheap *h, unsigned long npages, gfp_t gfp)
+static bool grow(struct gospan_mheap *h, struct span_req *r, gfp_t gfp)
 {
+	unsigned long npages = r->npages;
 	unsigned int need = order_base_2(npages) + GOSPAN_PAGE_ORDER;
 	unsigned int order = max(min(READ_ONCE(h->max_grow_order),
 				     (unsigned int)GOSPAN_CHUNK_ORDER), need);
@@ -210,6 +228,7 @@ static bool grow(struct gospan_mheap *h, unsigned long npages, gfp_t gfp)
 	h->pages_owned += n;
 	h->blocks_grown++;
 	ok = gospan_pagealloc_grow(&h->pages, first, n, &pd);
+	r->taken = ok && take_locked(h, r);
 	spin_unlock_irqrestore(&h->lock, flags);
 
 	if (!ok)	/* cannot happen: ci is in range and pd was there */
@@ -266,22 +285,45 @@ static void init_span(struct gospan_mheap *h, struct gospan_mspan *s, unsigned l
 	set_spans(h, base, npages, s, cached);
 }
 
+/* Under the heap lock: the request's pages, if a run is free, made its span. */
+static bool take_locked(struct gospan_mheap *h, struct span_req *r)
+{
+	unsigned long base;
+
+	lockdep_assert_held(&h->lock);
+	base = gospan_pagealloc_alloc_aligned(&h->pages, r->npages, r->align);
+	if (!base)
+		return false;
+	init_span(h, r->s, base, r->npages, r->spanclass, r->state, false);
+	h->pages_in_use += r->npages;
+	h->inuse_peak = max(h->inuse_peak, h->pages_in_use);
+	if (r->state == GOSPAN_SPAN_MANUAL) {
+		h->pages_manual += r->npages;
+	} else if (!r->spanclass) {
+		h->large_allocs++;
+		h->large_bytes += r->s->elemsize;
+		h->large_bytes_total += r->s->elemsize;
+	}
+	return true;
+}
+
 /* Go's allocSpan: a span of @state, mapped, its pages counted. */
 static struct gospan_mspan *alloc_span(struct gospan_mheap *h, unsigned long npages,
 				       unsigned long align, unsigned int spanclass,
 				       enum gospan_span_state state, gfp_t gfp)
 {
-	struct gospan_mspan *s;
+	struct span_req r = { .npages = npages, .align = align, .spanclass = spanclass,
+			      .state = state };
 	unsigned long base, flags;
-	int tries;
+	bool taken;
 
 	if (!npages || npages > GOSPAN_CHUNK_PAGES || !is_power_of_2(align) ||
 	    align > roundup_pow_of_two(npages))
 		return NULL;
 	if (gospan_should_fail_grow(npages << GOSPAN_PAGE_SHIFT))
 		return NULL;
-	s = gospan_fixalloc_alloc(&h->spanalloc, gfp);
-	if (!s)
+	r.s = gospan_fixalloc_alloc(&h->spanalloc, gfp);
+	if (!r.s)
 		return NULL;
 	/*
 	 * Go's allocSpan: small spans of objects from this CPU's page cache,
@@ -291,33 +333,19 @@ static struct gospan_mspan *alloc_span(struct gospan_mheap *h, unsigned long npa
 	    npages < GOSPAN_PCACHE_PAGES / 4) {
 		base = gospan_pcache_alloc(h, npages, align);
 		if (base) {
-			init_span(h, s, base, npages, spanclass, state, true);
-			return s;
+			init_span(h, r.s, base, npages, spanclass, state, true);
+			return r.s;
 		}
 	}
-	/* Another CPU may take what a grow added: try again, a few times. */
-	for (tries = 0; tries < 4; tries++) {
-		spin_lock_irqsave(&h->lock, flags);
-		base = gospan_pagealloc_alloc_aligned(&h->pages, npages, align);
-		if (base) {
-			init_span(h, s, base, npages, spanclass, state, false);
-			h->pages_in_use += npages;
-			h->inuse_peak = max(h->inuse_peak, h->pages_in_use);
-			if (state == GOSPAN_SPAN_MANUAL) {
-				h->pages_manual += npages;
-			} else if (!spanclass) {
-				h->large_allocs++;
-				h->large_bytes += s->elemsize;
-				h->large_bytes_total += s->elemsize;
-			}
-			spin_unlock_irqrestore(&h->lock, flags);
-			return s;
-		}
-		spin_unlock_irqrestore(&h->lock, flags);
-		if (!grow(h, npages, gfp))
-			break;
-	}
-	gospan_fixalloc_free(&h->spanalloc, s);
+	/* First fit, else grow, which hands the span its new pages. */
+	spin_lock_irqsave(&h->lock, flags);
+	taken = take_locked(h, &r);
+	spin_unlock_irqrestore(&h->lock, flags);
+	if (!taken && grow(h, &r, gfp))
+		taken = r.taken;
+	if (taken)
+		return r.s;
+	gospan_fixalloc_free(&h->spanalloc, r.s);
 	return NULL;
 }
 
@@ -669,28 +697,43 @@ static struct gospan_heap_arena *detach_chunk(struct gospan_mheap *h, unsigned l
  * gospan_mheap_scavenge() - give free pages back to the kernel
  * @h: the heap
  * @max: at most this many gospan pages
+ * @align: 1 for any free page; GOSPAN_RELEASE_BLOCK_PAGES for whole grow
+ *	blocks only (a power of two up to a chunk)
  *
  * Go's scavenge: the highest runs of free pages first, up to
- * SCAVENGE_BATCH pages per hold of the heap lock. A released page leaves
- * @h->pages_owned and is counted in @h->pages_released (Go's HeapReleased:
- * still HeapSys and HeapIdle) until a grow brings it back; a chunk left
- * with no page of gospan's leaves the heap. Pages in spans, and pages
- * cached per CPU (out of the page allocator), are never touched.
+ * SCAVENGE_BATCH pages (or one @align block) per hold of the heap lock. A
+ * released page leaves @h->pages_owned and is counted in
+ * @h->pages_released (Go's HeapReleased: still HeapSys and HeapIdle)
+ * until a grow brings it back; a chunk left with no page of gospan's
+ * leaves the heap. Pages in spans, and pages cached per CPU (out of the
+ * page allocator), are never touched.
+ *
+ * Why whole blocks: a released page is the kernel's, and gospan cannot ask
+ * for it back; it grows by new 1 MiB blocks. Pages given back one by one
+ * from blocks gospan keeps leave holes the buddy allocator cannot merge, no
+ * grow gets them back, and the heap wanders over the direct map, its
+ * unmovable pages with it: in a 600 s torture run on the perf kernel
+ * HeapSys (pages owned, and released ones not yet back) reached 909 MB for
+ * 10 to 20 MB in use. A whole block given back merges in the buddy
+ * allocator and is what the next grow most likely gets: the same run
+ * peaked at 59 MB.
  *
  * Context: Process context (frees memory; takes the heap lock).
  * Return: the number of gospan pages given back.
  */
-unsigned long gospan_mheap_scavenge(struct gospan_mheap *h, unsigned long max)
+unsigned long gospan_mheap_scavenge(struct gospan_mheap *h, unsigned long max,
+				    unsigned int align)
 {
 	unsigned long flags, base, n, released = 0;
+	unsigned long batch = max_t(unsigned long, SCAVENGE_BATCH, align);
 
 	while (released < max) {
 		struct gospan_heap_arena *gone = NULL, *a;
 		unsigned long ci;
 
 		spin_lock_irqsave(&h->lock, flags);
-		n = gospan_pagealloc_scavenge_one(&h->pages,
-						  min(max - released, SCAVENGE_BATCH), &base);
+		n = gospan_pagealloc_scavenge_one(&h->pages, min(max - released, batch),
+						  align, &base);
 		if (!n) {
 			spin_unlock_irqrestore(&h->lock, flags);
 			break;
@@ -721,15 +764,15 @@ EXPORT_SYMBOL_NS_GPL(gospan_mheap_scavenge, GOSPAN_INTERNAL);
  * gospan_mheap_release() - give every free page back to the kernel
  * @h: the heap
  *
- * gospan_mheap_scavenge() with no limit: what gospan_cache_shrink(), the
- * shrinker and teardown call.
+ * gospan_mheap_scavenge() of every free page: what the shrinker (memory is
+ * short: every page counts) and teardown call.
  *
  * Context: Process context (frees memory; takes the heap lock).
  * Return: the number of gospan pages given back.
  */
 unsigned long gospan_mheap_release(struct gospan_mheap *h)
 {
-	return gospan_mheap_scavenge(h, ULONG_MAX);
+	return gospan_mheap_scavenge(h, ULONG_MAX, 1);
 }
 EXPORT_SYMBOL_NS_GPL(gospan_mheap_release, GOSPAN_INTERNAL);
 

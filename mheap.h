@@ -25,6 +25,8 @@
 #define GOSPAN_CHUNK_ORDER	(GOSPAN_CHUNK_SHIFT - PAGE_SHIFT)
 /* The heap grows by blocks of this order (1 MiB) at least: mheap.c. */
 #define GOSPAN_GROW_ORDER	(GOSPAN_CHUNK_ORDER - 2)
+/* The gospan pages of such a block: what the scavenger gives back whole. */
+#define GOSPAN_RELEASE_BLOCK_PAGES	BIT(GOSPAN_GROW_ORDER - GOSPAN_PAGE_ORDER)
 /* Kernel pages in one gospan page. */
 #define GOSPAN_PAGE_ORDER	(GOSPAN_PAGE_SHIFT - PAGE_SHIFT)
 
@@ -129,7 +131,8 @@ void gospan_mheap_free_span_rcu(struct gospan_mheap *h, struct gospan_mspan *s);
 void *gospan_mheap_alloc_large(struct gospan_mheap *h, size_t size, gfp_t gfp);
 enum gospan_free_error gospan_mheap_free_large(struct gospan_mheap *h,
 					       const void *ptr);
-unsigned long gospan_mheap_scavenge(struct gospan_mheap *h, unsigned long max);
+unsigned long gospan_mheap_scavenge(struct gospan_mheap *h, unsigned long max,
+				    unsigned int align);
 unsigned long gospan_mheap_release(struct gospan_mheap *h);
 bool gospan_mheap_owns(struct gospan_mheap *h, const void *p);
 

@@ -591,40 +591,46 @@ EXPORT_SYMBOL_NS_GPL(gospan_pagealloc_free_cache, GOSPAN_INTERNAL);
  * gospan_pagealloc_scavenge_one() - take the highest run of free pages to give back
  * @p: the allocator
  * @max: at most this many pages
+ * @align: a power of two up to a chunk: only whole aligned blocks of this
+ *	many pages are taken (1: any free page)
  * @base: set to the run's first page
  *
  * Go's pageAlloc.scavengeOne, less the release itself: the highest free
- * run (allocation prefers low addresses, so the scavenger works from the
- * top, as Go's does), or its top @max pages, becomes allocated and
- * scavenged. The caller gives the pages back to the kernel. Chunks without
- * a free page are skipped by their summary alone.
+ * run of whole @align blocks (allocation prefers low addresses, so the
+ * scavenger works from the top, as Go's does), or its top @max pages
+ * rounded down to whole blocks, becomes allocated and scavenged. The
+ * caller gives the pages back to the kernel. Chunks whose longest free run
+ * is shorter than @align are skipped by their summary alone.
  *
  * Context: Any context; the mheap lock held.
  * Return: the number of pages taken (0: none free).
  */
 unsigned long gospan_pagealloc_scavenge_one(struct gospan_pagealloc *p, unsigned long max,
-					    unsigned long *base)
+					    unsigned int align, unsigned long *base)
 {
 	const u64 *leaf = p->summary[GOSPAN_SUMMARY_LEVELS - 1];
 	unsigned long ci;
 
+	max = round_down(max, align);
 	for (ci = p->end; max && ci-- > p->start;) {
 		struct gospan_palloc_data *d = p->chunks[ci];
-		unsigned int start, end, last_start = 0, last_end = 0;
+		unsigned int start, end, top_start = 0, top_end = 0;
 		unsigned long n;
 
-		if (!d || !gospan_palloc_sum_max(leaf[ci]))
+		if (!d || gospan_palloc_sum_max(leaf[ci]) < align)
 			continue;
 		for_each_clear_bitrange(start, end, d->alloc, GOSPAN_CHUNK_PAGES) {
-			last_start = start;
-			last_end = end;
+			if (round_down(end, align) > round_up(start, align)) {
+				top_start = round_up(start, align);
+				top_end = round_down(end, align);
+			}
 		}
-		if (last_end == last_start)
+		if (top_end == top_start)
 			continue;
-		n = min_t(unsigned long, max, last_end - last_start);
-		*base = chunk_base(ci) + last_end - n;
-		bitmap_set(d->alloc, last_end - n, n);
-		bitmap_set(d->scavenged, last_end - n, n);
+		n = min_t(unsigned long, max, top_end - top_start);
+		*base = chunk_base(ci) + top_end - n;
+		bitmap_set(d->alloc, top_end - n, n);
+		bitmap_set(d->scavenged, top_end - n, n);
 		update(p, *base, n);
 		return n;
 	}

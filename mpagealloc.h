@@ -145,7 +145,7 @@ unsigned long gospan_pagealloc_alloc_to_cache(struct gospan_pagealloc *p, unsign
 void gospan_pagealloc_free_cache(struct gospan_pagealloc *p, unsigned long base,
 				 unsigned long cache);
 unsigned long gospan_pagealloc_scavenge_one(struct gospan_pagealloc *p, unsigned long max,
-					    unsigned long *base);
+					    unsigned int align, unsigned long *base);
 unsigned long gospan_pagealloc_unscavenge(struct gospan_pagealloc *p, unsigned long base,
 					  unsigned long npages);
 u64 gospan_palloc_summarize(const struct gospan_palloc_data *d);

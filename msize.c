@@ -27,6 +27,8 @@ void __init gospan_msize_init(void)
 	unsigned int i;
 
 	static_assert(GOSPAN_NUM_SIZE_CLASSES <= U8_MAX);
+	/* gospan_alloc_class(): sizes between multiples of 8 need no more. */
+	static_assert(ARCH_KMALLOC_MINALIGN == GOSPAN_SMALL_SIZE_DIV);
 	for (i = 1; i < ARRAY_SIZE(gospan_kmalloc_class); i++)
 		gospan_kmalloc_class[i] = gospan_alloc_class_search(i * GOSPAN_SMALL_SIZE_DIV);
 }

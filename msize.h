@@ -54,7 +54,7 @@ static inline size_t gospan_kmalloc_align(size_t size)
 }
 
 /**
- * gospan_alloc_class_search() - the size class gospan_alloc() serves @size from
+ * gospan_alloc_class_search() - the smallest class keeping kmalloc's promise
  * @size: requested size, 1 .. GOSPAN_MAX_SMALL_SIZE
  *
  * kmalloc's alignment promise: an object is aligned to the largest power
@@ -66,7 +66,7 @@ static inline size_t gospan_kmalloc_align(size_t size)
  * (class 2688 B holds only 128-byte alignment; 3072 B gives 1 KiB). The
  * 32 KiB class ends every search. Up to 1 KiB the first class always
  * keeps the promise (every class size there that serves a multiple of 2^k
- * is one too; the KUnit case kmalloc_alignment checks every size), so the
+ * is one too; the KUnit case alloc_class_every_size checks every size), so the
  * search starts above that. gospan_alloc_class() looks the answer up.
  *
  * Context: Any context.
@@ -90,14 +90,19 @@ static inline unsigned int gospan_alloc_class_search(size_t size)
 extern u8 gospan_kmalloc_class[GOSPAN_MAX_SMALL_SIZE / GOSPAN_SMALL_SIZE_DIV + 1];
 
 /**
- * gospan_alloc_class() - gospan_alloc_class_search(), in one load
+ * gospan_alloc_class() - the size class gospan_alloc() serves @size from
  * @size: requested size, 1 .. GOSPAN_MAX_SMALL_SIZE
  *
- * The sizes 8 * i - 7 .. 8 * i share an entry, the class of 8 * i: it
- * holds them all, and it keeps their alignment promise, since a size that
- * is not a multiple of 8 is promised ARCH_KMALLOC_MINALIGN (8), which every
- * class keeps. One table of 4 KiB for the fast path, in place of Go's two
- * and the alignment search above 1 KiB.
+ * gospan_alloc_class_search() of 8 * i for the sizes 8 * i - 7 .. 8 * i,
+ * in one load: that class holds them all and keeps their alignment
+ * promise, since a size that is not a multiple of 8 is promised only
+ * ARCH_KMALLOC_MINALIGN (8), which every class keeps. One table of 4 KiB
+ * for the fast path, in place of Go's two and the alignment search above
+ * 1 KiB. The price: where 8 * i needs a larger class for its alignment,
+ * the few sizes below it share that class rather than the one the search
+ * gives them (2553..2559 B get 3072 like 2560, not 2688; 182 sizes up to
+ * 32 KiB), never more than kmalloc's (4096 there); the KUnit case
+ * alloc_class_every_size checks every size.
  *
  * Context: Any context, after gospan_msize_init().
  * Return: the class.

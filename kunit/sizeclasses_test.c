@@ -35,6 +35,44 @@ static void size_to_class_is_smallest_fit(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, gospan_size_to_class(SIZE_MAX), 0U);
 }
 
+/*
+ * gospan_alloc(size)'s class, for every size up to 32 KiB: it holds the
+ * size, keeps kmalloc's alignment promise (the largest power of two
+ * dividing the size, at least ARCH_KMALLOC_MINALIGN: the class's size is a
+ * multiple of it, and spans start aligned to it), and rounds up no more
+ * than kmalloc does in this kernel. It is the first class that does so,
+ * but for a size just below a multiple of 8 whose own class had to move up
+ * (2553..2559 share 2560's 3072, where 2688 would do): msize.h.
+ */
+static void alloc_class_every_size(struct kunit *test)
+{
+	unsigned int size, c, first, coarser = 0;
+
+	for (size = 1; size <= GOSPAN_MAX_SMALL_SIZE; size++) {
+		unsigned long align = max_t(unsigned long, ARCH_KMALLOC_MINALIGN, size & -size);
+		unsigned int csize;
+
+		c = gospan_alloc_class(size);
+		KUNIT_ASSERT_GE_MSG(test, c, 1U, "size %u", size);
+		KUNIT_ASSERT_LT_MSG(test, c, GOSPAN_NUM_SIZE_CLASSES, "size %u", size);
+		csize = gospan_class_to_size[c];
+		KUNIT_EXPECT_GE_MSG(test, csize, size, "size %u -> %u", size, csize);
+		KUNIT_EXPECT_EQ_MSG(test, csize % align, 0U, "size %u -> %u", size, csize);
+		KUNIT_EXPECT_LE_MSG(test, (size_t)csize, kmalloc_size_roundup(size),
+				    "size %u -> %u", size, csize);
+		for (first = gospan_size_to_class(size);
+		     gospan_class_to_size[first] % align; first++)
+			;
+		if (first != c) {
+			KUNIT_EXPECT_NE_MSG(test, size % ARCH_KMALLOC_MINALIGN, 0U,
+					    "size %u -> %u, not %u", size, csize,
+					    gospan_class_to_size[first]);
+			coarser++;
+		}
+	}
+	kunit_info(test, "%u sizes share a multiple of 8's larger class", coarser);
+}
+
 /* The alignment each class's size keeps, by the generator's rules. */
 static unsigned int class_align(unsigned int size)
 {
@@ -153,6 +191,7 @@ static void size_roundup(struct kunit *test)
 
 static struct kunit_case sizeclasses_cases[] = {
 	KUNIT_CASE(size_to_class_is_smallest_fit),
+	KUNIT_CASE(alloc_class_every_size),
 	KUNIT_CASE(table_invariants),
 	KUNIT_CASE(matches_go_table),
 	KUNIT_CASE(divmagic_is_exact),
