@@ -127,8 +127,9 @@
  *
  * Giving memory back (mgcscavenge.c). Free pages stay in the heap until
  * the scavenger (Go's bgscavenge, a deferrable work item, at most 1% of a
- * CPU) gives back those above what recent use calls for: the peak in use
- * over the last 5 s plus 10%, at least a grow block. Released pages are
+ * CPU) gives back those above what recent use calls for (the peak in use
+ * over the last 5 s plus 10%, at least a grow block), in whole free 1 MiB
+ * grow blocks (mheap.c's gospan_mheap_scavenge() says why). Released pages are
  * Go's HeapReleased: still HeapSys and HeapIdle, allocated in the page
  * allocator and marked scavenged until a grow brings them back (a page of
  * the direct map given back is the kernel's to hand to anyone). Under

@@ -395,14 +395,19 @@ EXPORT_SYMBOL_NS_GPL(gospan_scavenger_read, GOSPAN_INTERNAL);
  * gospan_scavenger_percent() - set the scavenger's share of a CPU
  * @pct: percent, 1-100
  *
- * What writing the scavenge_percent parameter does, for tests.
+ * What writing the scavenge_percent parameter does, for tests; the next
+ * run starts at once, rather than when the last run's pacing at the old
+ * share says.
  *
- * Context: Any context.
+ * Context: Process context.
  * Return: the old share.
  */
 unsigned int gospan_scavenger_percent(unsigned int pct)
 {
-	return xchg(&scavenge_percent, pct);
+	unsigned int old = xchg(&scavenge_percent, pct);
+
+	kick();
+	return old;
 }
 EXPORT_SYMBOL_NS_GPL(gospan_scavenger_percent, GOSPAN_INTERNAL);
 
@@ -418,7 +423,7 @@ void gospan_held_show(struct seq_file *m)
 
 	gospan_held_free_pages(&held, false);
 	seq_puts(m, "free but held, in pages, and why:\n");
-	seq_printf(m, "  heap_free          %lu  (the page allocator's; the scavenger keeps %lu)\n",
+	seq_printf(m, "  heap_free          %lu  (the page allocator's; the scavenger keeps %lu, and gives back whole 1 MiB blocks only)\n",
 		   held.heap_free, held.retain);
 	seq_printf(m, "  per_cpu_pcache     %lu  (per-CPU page caches)\n", held.pcache);
 	seq_printf(m, "  empty_spans        %lu  (mcentrals' kept empty spans)\n",
