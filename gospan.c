@@ -129,8 +129,8 @@
  * the scavenger (Go's bgscavenge, a deferrable work item, at most 1% of a
  * CPU) gives back those above what recent use calls for (the peak in use
  * over the last 5 s plus 10%, at least a grow block), in whole free 1 MiB
- * grow blocks (mheap.c's gospan_mheap_scavenge() says why). Released pages are
- * Go's HeapReleased: still HeapSys and HeapIdle, allocated in the page
+ * grow blocks (mheap.c's gospan_mheap_scavenge() says why). Released pages
+ * are Go's HeapReleased: still HeapSys and HeapIdle, allocated in the page
  * allocator and marked scavenged until a grow brings them back (a page of
  * the direct map given back is the kernel's to hand to anyone). Under
  * memory pressure the shrinker gives back free pages, the mcentrals' kept

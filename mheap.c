@@ -764,8 +764,9 @@ EXPORT_SYMBOL_NS_GPL(gospan_mheap_scavenge, GOSPAN_INTERNAL);
  * gospan_mheap_release() - give every free page back to the kernel
  * @h: the heap
  *
- * gospan_mheap_scavenge() of every free page: what the shrinker (memory is
- * short: every page counts) and teardown call.
+ * gospan_mheap_scavenge() of every free page, with no limit: what teardown
+ * and the tests call (the shrinker gives back free pages one by one too,
+ * up to what the kernel asks for: memory is short then).
  *
  * Context: Process context (frees memory; takes the heap lock).
  * Return: the number of gospan pages given back.
