@@ -32,10 +32,11 @@
  *     and written back to: 64 bits over one word of the current span's
  *     allocBits, a bit set for each object of that word this CPU may hand
  *     out. No atomic instruction and no interrupt disabling: preemption off
- *     and the mcache's busy flag (mcache.h), which an interrupt that finds
- *     set answers from the mcentral instead (step 4's lock, one object).
- *     A cache keeps a pointer to its class in every CPU's mcache, so this
- *     CPU's window is one per-CPU offset away.
+ *     and the mcache's busy flag (mcache.h; one bts without LOCK on x86),
+ *     which an interrupt that finds set answers from the mcentral instead
+ *     (step 4's lock, one object). A cache keeps a pointer to its class in
+ *     every CPU's mcache, and the fast paths read and write this CPU's
+ *     record field by field, one %gs-relative instruction each.
  *  3. If the window is empty, or frees from other CPUs wait in its word,
  *     the slow path folds them in (Go's sweep, one word at a time), or
  *     claims the span's next word with free objects (nextFreeIndex and
@@ -74,13 +75,17 @@
  *     word of the span its alloc bit is cleared (this CPU owns the span's
  *     alloc bits). No lock, no atomic, and for gospan_cache_free() no
  *     span lookup either; gospan_free() finds the class in two loads (the
- *     chunk's arena, then the page's class byte: mheap.h).
+ *     chunk's arena, then the page's class byte: mheap.h). The object's
+ *     index, and whether the pointer is an object's start, come from one
+ *     multiply (gospan_fastdiv(), mspan.h).
  *  b. Any other object (a span another CPU holds, or none) has its bit set
  *     in the span's freed_bits with an atomic test-and-set: mimalloc's
- *     thread-free list, as a bitmap. The span's owner folds those bits in,
- *     a word at a time (mspan.c): into the window, when it next allocates
- *     from the word, or into alloc_bits when it claims a word or, for a
- *     span on the mcentral's lists, when the mcentral sweeps it. A free
+ *     thread-free list, as a bitmap; but for PREEMPT_RT, in the section the
+ *     fast path opened, with the mcache released (free_missed()). The
+ *     span's owner folds those bits in, a word at a time (mspan.c): into
+ *     the window, when it next allocates from the word, or into alloc_bits
+ *     when it claims a word or, for a span on the mcentral's lists, when
+ *     the mcentral sweeps it. A free
  *     touches the mcentral only when a listed span must move: its first
  *     free while full, or its last live object; an empty span is kept on
  *     the mcentral's empty list (a few per class) or goes back to the
@@ -219,7 +224,9 @@
  * with preemption or interrupts disabled by gospan itself (the fast
  * paths take none; the slow paths hold the busy flag with migration off
  * there; the free path's RCU section is rcu_read_lock(), preemptible on
- * RT). The span map and span
+ * RT, where a fast free that missed goes there; elsewhere it frees the
+ * object in the section the fast path opened, with preemption still off
+ * and the busy flag released: free_missed()). The span map and span
  * descriptors are read without a lock under RCU: arenas and descriptors,
  * of small-object and large spans alike, are reused only after a grace
  * period. gospan_caches_mutex (cache list, private span classes) is taken
@@ -232,8 +239,9 @@
  * free one before the object's span can move (the window's nfree, or the
  * class's frees for a freed-bit free); nothing is ever flushed, and
  * readers fold all CPUs' counters in an order that keeps every snapshot
- * consistent (mstats.c). A cache counts its own objects too (the caches
- * file).
+ * consistent (mstats.c). A cache that shares a size class counts its own
+ * objects too; one with a span class of its own shows its class's counts
+ * (the caches file, cache_counts()).
  *
  * Go's structures in gospan: mcache.alloc[spc] and allocCache are the
  * window (struct gospan_mcache_class); mspan.allocBits, freeindex and
@@ -476,9 +484,10 @@ static noinline void *alloc_hooked(void *p, unsigned int cls, size_t size, gfp_t
  * its common case stays here, a leaf: count the object down to the next
  * sample. Everything else goes on to alloc_hooked().
  */
-static noinline void *alloc_run_hooks(void *p, unsigned int cls, size_t size, gfp_t gfp,
-				      unsigned long caller)
+static noinline void *alloc_run_hooks(void *p, size_t size, gfp_t gfp, unsigned long caller)
 {
+	unsigned int cls = gospan_alloc_class(size);
+
 	if (static_branch_unlikely(&gospan_mprof_on) && likely(!gospan_mprof_page_marked(p)) &&
 	    !gospan_alloc_hook_needed(gfp) && !trace_gospan_alloc_enabled()) {
 		if (likely(!gospan_mprof_count(gospan_class_to_size[cls])))
@@ -496,11 +505,10 @@ static void sample_req(unsigned int spc, size_t size)
 }
 
 /* What every object of gospan_alloc() gets before it is handed out. */
-static __always_inline void *alloc_done(void *p, unsigned int cls, size_t size, gfp_t gfp,
-					unsigned long caller)
+static __always_inline void *alloc_done(void *p, size_t size, gfp_t gfp, unsigned long caller)
 {
 	if (unlikely(gospan_alloc_hooks_on(gfp) || trace_gospan_alloc_enabled()))
-		return alloc_run_hooks(p, cls, size, gfp, caller);
+		return alloc_run_hooks(p, size, gfp, caller);
 	return p;
 }
 
@@ -516,11 +524,14 @@ static noinline void *alloc_slow(size_t size, gfp_t gfp, unsigned long caller)
 	}
 	if (likely(size && size <= GOSPAN_MAX_SMALL_SIZE)) {
 		cls = gospan_alloc_class(size);
-		p = gospan_mcache_alloc_slow(cls, gfp);
-		if (!p)
-			return NULL;
-		sample_req(cls, size);
-		return alloc_done(p, cls, size, gfp, caller);
+		/* __GFP_ZERO comes here first: its object is zeroed by the hooks. */
+		if (!(gfp & __GFP_ZERO) || !gospan_mcache_alloc_fast(gospan_mcache_rec(cls), &p)) {
+			p = gospan_mcache_alloc_slow(cls, gfp);
+			if (!p)
+				return NULL;
+			sample_req(cls, size);
+		}
+		return alloc_done(p, size, gfp, caller);
 	}
 	if (!size)
 		return ZERO_SIZE_PTR;
@@ -557,37 +568,23 @@ static noinline void *alloc_slow(size_t size, gfp_t gfp, unsigned long caller)
  */
 void *gospan_alloc(size_t size, gfp_t gfp)
 {
-	unsigned int cls;
+	struct gospan_mcache_class __percpu *pcp;
 	void *p;
 
 	if (gospan_nmi_refused())
 		return NULL;
 	might_alloc(gfp);
-	if (unlikely(!size || size > GOSPAN_MAX_SMALL_SIZE || (gfp & GOSPAN_GFP_REFUSED)))
+	if (unlikely(size > GOSPAN_MAX_SMALL_SIZE || (gfp & GOSPAN_GFP_SLOW)))
 		return alloc_slow(size, gfp, _RET_IP_);
-	cls = gospan_alloc_class(size);
-	if (unlikely(!gospan_mcache_alloc_fast(gospan_mcache_rec(cls), &p)))
+	/* Size 0 has class 0, which has no window: alloc_slow() answers it. */
+	pcp = gospan_mcache_rec(gospan_alloc_class(size));
+	OPTIMIZER_HIDE_VAR(pcp);	/* one register, as in gospan_free() */
+	if (unlikely(!gospan_mcache_alloc_fast(pcp, &p)))
 		return alloc_slow(size, gfp, _RET_IP_);
-	return alloc_done(p, cls, size, gfp, _RET_IP_);
+	/* Not __GFP_ZERO (alloc_slow() has it): the mask drops the hooks' test. */
+	return alloc_done(p, size, gfp & ~__GFP_ZERO, _RET_IP_);
 }
 EXPORT_SYMBOL_NS_GPL(gospan_alloc, GOSPAN);
-
-/*
- * gospan_free() of an object of a private span class: its cache's free.
- * The cache and its mcentral are freed a grace period after destroy
- * unpublished them; the caller is in an RCU read-side section.
- */
-static void credit_owner(unsigned int spc)
-{
-	struct gospan_mcentral *central = READ_ONCE(gospan_centrals[spc]);
-	struct gospan_cache *owner;
-
-	if (!central)
-		return;
-	owner = rcu_dereference_check(central->owner, rcu_read_lock_any_held());
-	if (owner)
-		this_cpu_inc(owner->counts->frees);
-}
 
 /* The tracepoint of a fast free, out of line. */
 static noinline void trace_free(const void *p, unsigned int spc, struct gospan_cache *cache,
@@ -596,12 +593,36 @@ static noinline void trace_free(const void *p, unsigned int spc, struct gospan_c
 	trace_gospan_free(p, spc, cache ? cache->name : NULL, caller);
 }
 
+/* The end of a slow free: count and trace it, or report why it was refused. */
+static bool free_done(struct gospan_cache *cache, const void *p, unsigned int spc,
+		      enum gospan_free_error err, unsigned long caller)
+{
+	enum gospan_error kind;
+
+	if (likely(err == GOSPAN_FREE_OK)) {
+		if (cache)
+			this_cpu_inc(cache->counts->frees);
+		if (trace_gospan_free_enabled())
+			trace_gospan_free(p, spc, cache ? cache->name : NULL, caller);
+		return true;
+	}
+	if (err == GOSPAN_FREE_WRONG_CACHE || err == GOSPAN_FREE_STACK)
+		kind = GOSPAN_ERR_WRONG_CACHE;
+	else if (err == GOSPAN_FREE_FOREIGN)
+		kind = GOSPAN_ERR_FOREIGN;
+	else if (err == GOSPAN_FREE_INTERIOR)
+		kind = GOSPAN_ERR_INTERIOR;
+	else
+		kind = GOSPAN_ERR_DOUBLE_FREE;
+	report(kind, cache, NULL, p, spc, caller);
+	return false;
+}
+
 /* Free p, which cache (if any) must own; report and refuse bad input. */
 static noinline bool free_checked(struct gospan_cache *cache, const void *p,
 				  unsigned long caller)
 {
 	enum gospan_free_error err;
-	enum gospan_error kind;
 	struct gospan_mspan *s;
 	unsigned int spc = 0;
 
@@ -627,33 +648,42 @@ static noinline bool free_checked(struct gospan_cache *cache, const void *p,
 			err = gospan_free_tiny(s, p, cache ? cache->size : 0);
 		else
 			err = gospan_mcache_free(s, p, true);
-		/*
-		 * gospan_free() of a private class's object: its cache's. The
-		 * cache and its mcentral are freed a grace period after
-		 * destroy unpublished them.
-		 */
-		if (!cache && spc >= GOSPAN_FIRST_PRIVATE_SPANCLASS && err == GOSPAN_FREE_OK)
-			credit_owner(spc);
 	}
 	rcu_read_unlock();
+	return free_done(cache, p, spc, err, caller);
+}
 
-	if (likely(err == GOSPAN_FREE_OK)) {
-		if (cache)
-			this_cpu_inc(cache->counts->frees);
-		if (trace_gospan_free_enabled())
-			trace_gospan_free(p, spc, cache ? cache->name : NULL, caller);
-		return true;
+/*
+ * A fast free that missed, in the section the fast path opened: the
+ * mcache is released (gospan_mcache_unlock_keep_preempt()), preemption is
+ * still off. An object of another CPU's span, or of no CPU's, is freed
+ * here with its freed bit, in that RCU read-side section, with none of
+ * free_checked()'s second look. Not on PREEMPT_RT, where the mcentral lock
+ * that gospan_span_free_remote() may take sleeps. Its answer stands, a
+ * refusal too: tried again later, a double free that lost a race could
+ * find the object handed out again, and free someone's live object.
+ * Whatever it does not try (no span of the class, a span this CPU holds,
+ * tiny objects, large ones, RT) goes to free_checked().
+ */
+static noinline void free_missed(struct gospan_cache *cache, const void *p, unsigned int spc,
+				 unsigned long caller)
+{
+	struct gospan_mspan *s = NULL;
+	enum gospan_free_error err;
+
+	if (!IS_ENABLED(CONFIG_PREEMPT_RT) && spc && spc != GOSPAN_TINY_SPANCLASS) {
+		s = gospan_span_of_rcu(&gospan_heap, p);
+		if (s && (s->spanclass != spc || READ_ONCE(s->cpu) == raw_smp_processor_id()))
+			s = NULL;
 	}
-	if (err == GOSPAN_FREE_WRONG_CACHE || err == GOSPAN_FREE_STACK)
-		kind = GOSPAN_ERR_WRONG_CACHE;
-	else if (err == GOSPAN_FREE_FOREIGN)
-		kind = GOSPAN_ERR_FOREIGN;
-	else if (err == GOSPAN_FREE_INTERIOR)
-		kind = GOSPAN_ERR_INTERIOR;
-	else
-		kind = GOSPAN_ERR_DOUBLE_FREE;
-	report(kind, cache, NULL, p, spc, caller);
-	return false;
+	if (!s) {
+		preempt_enable();
+		free_checked(cache, p, caller);
+		return;
+	}
+	err = gospan_span_free_remote(s, p, true);
+	preempt_enable();
+	free_done(cache, p, spc, err, caller);
 }
 
 /**
@@ -667,24 +697,32 @@ static noinline bool free_checked(struct gospan_cache *cache, const void *p,
  */
 void gospan_free(const void *ptr)
 {
-	unsigned int spc;
+	struct gospan_mcache_class __percpu *pcp;
 
 	if (unlikely(ZERO_OR_NULL_PTR(ptr)))
 		return;
 	/* Preemption off: an RCU read-side section for the arena too. */
 	if (likely(gospan_mcache_lock_fast())) {
-		spc = gospan_spanclass_of_rcu(ptr);
-		if (likely(spc) && __gospan_mcache_free_fast(gospan_mcache_rec(spc), ptr)) {
-			if (unlikely(spc >= GOSPAN_FIRST_PRIVATE_SPANCLASS))
-				credit_owner(spc);
+		/*
+		 * Class 0 (large, or not an object) has no window: not taken.
+		 * The class's record is one register for the compiler, which
+		 * would otherwise keep the class and the mcaches apart.
+		 */
+		pcp = gospan_mcache_rec(gospan_spanclass_of_rcu(ptr));
+		OPTIMIZER_HIDE_VAR(pcp);
+		if (likely(__gospan_mcache_free_fast(pcp, ptr))) {
 			gospan_mcache_unlock_fast();
-			if (trace_gospan_free_enabled())
-				trace_free(ptr, spc, NULL, _RET_IP_);
-			return;
+			goto freed;
 		}
-		gospan_mcache_unlock_fast();
+		gospan_mcache_unlock_keep_preempt();
+		free_missed(NULL, ptr, gospan_mcache_rec_class(pcp), _RET_IP_);
+		return;
 	}
 	free_checked(NULL, ptr, _RET_IP_);
+	return;
+freed:
+	if (trace_gospan_free_enabled())
+		trace_free(ptr, gospan_mcache_rec_class(pcp), NULL, _RET_IP_);
 }
 EXPORT_SYMBOL_NS_GPL(gospan_free, GOSPAN);
 
@@ -963,7 +1001,6 @@ static int private_class(struct gospan_cache *c, unsigned int elemsize, bool typ
 		kfree(central);
 		return err;
 	}
-	rcu_assign_pointer(central->owner, c);
 	if (c->ctor || typesafe)
 		__set_bit(spc, gospan_noinit_classes);
 	central->typesafe = typesafe;
@@ -1127,6 +1164,9 @@ static noinline void *cache_alloc_slow(struct gospan_cache *cache, gfp_t gfp,
 
 	if (unlikely(cache_refuses(cache, gfp, caller)))
 		return NULL;
+	/* __GFP_ZERO comes here first: its object is zeroed by the hooks. */
+	if ((gfp & __GFP_ZERO) && gospan_mcache_alloc_fast(cache->pcp, &p))
+		goto done;
 	if (cache->spanclass == GOSPAN_TINY_SPANCLASS)
 		p = gospan_mcache_alloc_tiny(cache->size, gfp);
 	else
@@ -1134,6 +1174,7 @@ static noinline void *cache_alloc_slow(struct gospan_cache *cache, gfp_t gfp,
 	if (unlikely(!p))
 		return NULL;
 	sample_req(cache->spanclass, cache->size);
+done:
 	this_cpu_inc(cache->counts->allocs);
 	return cache_alloc_done(cache, p, gfp, caller);
 }
@@ -1156,12 +1197,13 @@ void *gospan_cache_alloc(struct gospan_cache *cache, gfp_t gfp)
 	if (gospan_nmi_refused())
 		return NULL;
 	might_alloc(gfp);
-	if (unlikely(gfp & cache->refused))
+	if (unlikely(gfp & GOSPAN_GFP_SLOW))	/* holds cache->refused */
 		return cache_alloc_slow(cache, gfp, _RET_IP_);
 	if (unlikely(!gospan_mcache_alloc_fast(cache->pcp, &p)))
 		return cache_alloc_slow(cache, gfp, _RET_IP_);
 	this_cpu_inc(cache->counts->allocs);
-	return cache_alloc_done(cache, p, gfp, _RET_IP_);
+	/* Not __GFP_ZERO (the slow path has it): the mask drops the hooks' test. */
+	return cache_alloc_done(cache, p, gfp & ~__GFP_ZERO, _RET_IP_);
 }
 EXPORT_SYMBOL_NS_GPL(gospan_cache_alloc, GOSPAN);
 
@@ -1181,13 +1223,21 @@ void gospan_cache_free(struct gospan_cache *cache, void *obj)
 {
 	if (unlikely(!obj))
 		return;
-	if (likely(gospan_mcache_free_fast(cache->pcp, obj))) {
-		this_cpu_inc(cache->counts->frees);
-		if (trace_gospan_free_enabled())
-			trace_free(obj, cache->spanclass, cache, _RET_IP_);
+	if (likely(gospan_mcache_lock_fast())) {
+		if (likely(__gospan_mcache_free_fast(cache->pcp, obj))) {
+			gospan_mcache_unlock_fast();
+			goto freed;
+		}
+		gospan_mcache_unlock_keep_preempt();
+		free_missed(cache, obj, cache->spanclass, _RET_IP_);
 		return;
 	}
 	free_checked(cache, obj, _RET_IP_);
+	return;
+freed:
+	this_cpu_inc(cache->counts->frees);
+	if (trace_gospan_free_enabled())
+		trace_free(obj, cache->spanclass, cache, _RET_IP_);
 }
 EXPORT_SYMBOL_NS_GPL(gospan_cache_free, GOSPAN);
 
@@ -1315,18 +1365,47 @@ void gospan_cache_free_bulk(struct gospan_cache *cache, size_t nr, void **objs)
 }
 EXPORT_SYMBOL_NS_GPL(gospan_cache_free_bulk, GOSPAN);
 
-static long cache_live(struct gospan_cache *c)
+/*
+ * A cache's objects handed out and freed. A cache with a span class of its
+ * own shows its class's counts, which take gospan_free() of its objects in
+ * too; a shared cache counts what went through its own calls. Frees are
+ * read first, so that they never exceed the allocations.
+ */
+static void cache_counts(struct gospan_cache *c, u64 *allocs, u64 *frees)
 {
-	long live = 0;
+	u64 a = 0, f = 0;
 	unsigned int cpu;
 
-	for_each_possible_cpu(cpu) {
-		struct gospan_cache_counts *n = per_cpu_ptr(c->counts, cpu);
-
-		live += n->allocs - n->frees;
+	if (c->spanclass >= GOSPAN_FIRST_PRIVATE_SPANCLASS) {
+		gospan_mstats_class_counts(c->spanclass, allocs, frees);
+		return;
 	}
-	return live;
+	for_each_possible_cpu(cpu)
+		f += per_cpu_ptr(c->counts, cpu)->frees;
+	smp_rmb();	/* an object's free is counted after its allocation */
+	for_each_possible_cpu(cpu)
+		a += per_cpu_ptr(c->counts, cpu)->allocs;
+	*allocs = a;
+	*frees = min(f, a);	/* frees of the class's other objects count here too */
 }
+
+/**
+ * gospan_cache_live() - a cache's objects allocated and not freed
+ * @c: the cache
+ *
+ * As the caches file counts them (cache_counts()): for tests.
+ *
+ * Context: Any context.
+ * Return: the count.
+ */
+long gospan_cache_live(struct gospan_cache *c)
+{
+	u64 allocs, frees;
+
+	cache_counts(c, &allocs, &frees);
+	return allocs - frees;
+}
+EXPORT_SYMBOL_NS_GPL(gospan_cache_live, GOSPAN_INTERNAL);
 
 /* Every CPU gives back its spans of a class, and the mcentral sweeps them. */
 static void reclaim_class(unsigned int spc)
@@ -1388,7 +1467,7 @@ void gospan_cache_destroy(struct gospan_cache *cache)
 	central = gospan_centrals[spc];
 	mutex_lock(&gospan_caches_mutex);
 	list_del(&cache->list);
-	live = cache_live(cache);
+	live = gospan_cache_live(cache);
 	if (own || live > 0) {
 		reclaim_class(spc);
 		live = own ? gospan_mcentral_live(central) :
@@ -1400,8 +1479,6 @@ void gospan_cache_destroy(struct gospan_cache *cache)
 		report(GOSPAN_ERR_LIVE_AT_DESTROY, cache, NULL, NULL, live, _RET_IP_);
 	}
 	if (own) {
-		/* Its objects' frees no longer credit the cache. */
-		RCU_INIT_POINTER(central->owner, NULL);
 		/* No span left: not even one a racing free has yet to release. */
 		spin_lock_irqsave(&central->lock, flags);
 		retire = !live && !central->nspans;
@@ -1414,7 +1491,7 @@ void gospan_cache_destroy(struct gospan_cache *cache)
 	}
 	mutex_unlock(&gospan_caches_mutex);
 	/*
-	 * Frees that read the owner or the mcentral are over. A
+	 * Frees that read the mcentral are over. A
 	 * TYPESAFE_BY_RCU class's spans wait a grace period before their pages
 	 * go back to the heap, then another before their descriptors are
 	 * reused: wait for both, as SLUB's destroy waits with rcu_barrier().
@@ -1443,7 +1520,8 @@ EXPORT_SYMBOL_NS_GPL(gospan_cache_destroy, GOSPAN);
  * One row per cache, /proc/slabinfo-style. class: its span class; spans:
  * "shared" with gospan_alloc() and the other caches of a size class, or
  * "own"; active: objects allocated and not freed (frees read first, so
- * never negative); total: the objects the spans of its span class hold.
+ * never negative; cache_counts()); total: the objects the spans of its
+ * span class hold.
  */
 static int caches_show(struct seq_file *m, void *unused)
 {
@@ -1453,18 +1531,14 @@ static int caches_show(struct seq_file *m, void *unused)
 	mutex_lock(&gospan_caches_mutex);
 	list_for_each_entry(c, &gospan_caches, list) {
 		struct gospan_mcentral *central = gospan_centrals[c->spanclass];
-		unsigned long allocs = 0, frees = 0, flags, total;
-		unsigned int cpu;
+		unsigned long flags, total;
+		u64 allocs, frees;
 
-		for_each_possible_cpu(cpu)
-			frees += per_cpu_ptr(c->counts, cpu)->frees;
-		smp_rmb();	/* an object's free is counted after its allocation */
-		for_each_possible_cpu(cpu)
-			allocs += per_cpu_ptr(c->counts, cpu)->allocs;
+		cache_counts(c, &allocs, &frees);
 		spin_lock_irqsave(&central->lock, flags);
 		total = central->nspans * central->nelems;
 		spin_unlock_irqrestore(&central->lock, flags);
-		seq_printf(m, "%-24s %9u %9u %5u %-6s %9lu %9lu %11lu %11lu %7ld %6u\n",
+		seq_printf(m, "%-24s %9u %9u %5u %-6s %9llu %9lu %11llu %11llu %7ld %6u\n",
 			   c->name, c->size,
 			   c->spanclass == GOSPAN_TINY_SPANCLASS ? c->size : central->elemsize,
 			   c->spanclass,

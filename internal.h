@@ -51,8 +51,11 @@ struct gospan_cache_counts {
  * @pcp: in every CPU's mcache, the class whose window the fast paths use:
  *	@spanclass's, but class 0's (which never has one) for tiny objects
  * @ctor: constructor, or NULL
- * @refused: GFP flags refused (gospan.h's, and __GFP_ZERO with @ctor)
- * @counts: per-CPU allocation and free counts
+ * @refused: GFP flags refused (gospan.h's, and __GFP_ZERO with @ctor), all
+ *	in GOSPAN_GFP_SLOW, which the fast path tests
+ * @counts: per-CPU counts of its own allocations and frees, which the
+ *	statistics show for a shared class; a class of its own shows the
+ *	class's counts (gospan.c, cache_counts())
  * @errors: bad inputs refused for this cache
  * @list: in the list of caches (under gospan_caches_mutex)
  */
@@ -74,6 +77,7 @@ struct gospan_cache {
  * that look at private span classes (which those two create and free).
  */
 extern struct mutex gospan_caches_mutex;
+long gospan_cache_live(struct gospan_cache *c);
 
 /* msize.c */
 void gospan_msize_init(void);
@@ -93,6 +97,12 @@ int gospan_module_refs(void);
 /* Flags gospan refuses, with a report: it cannot honour them (gospan.h). */
 #define GOSPAN_GFP_REFUSED	(__GFP_DMA | __GFP_DMA32 | __GFP_HIGHMEM | \
 				 ~__GFP_BITS_MASK)
+/*
+ * Flags that send an allocation to its slow path at the fast path's first
+ * test: those refused, and __GFP_ZERO (zeroed out of line, by the hooks).
+ * It holds every flag a cache refuses (gospan_cache_create()).
+ */
+#define GOSPAN_GFP_SLOW		(GOSPAN_GFP_REFUSED | __GFP_ZERO)
 
 /* gospan.c: a double free found by the owner of a span when it folded. */
 struct gospan_mspan;

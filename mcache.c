@@ -181,7 +181,7 @@ static void install(struct gospan_mcache_class *rec, struct gospan_mspan *s)
 	unsigned long avail = 0;
 
 	rec->elemsize = s->elemsize;
-	rec->divmul = s->divmul;
+	rec->fastdiv = gospan_centrals[s->spanclass]->fastdiv;
 	rec->sbase = s->base;
 	/* Tiny blocks hold several objects: their frees never take the fast path. */
 	rec->sbytes = s->spanclass == GOSPAN_TINY_SPANCLASS ? 0 : s->nelems * s->elemsize;
@@ -279,7 +279,7 @@ void *gospan_mcache_alloc_slow(unsigned int spanclass, gfp_t gfp)
  * @p: the object
  * @tracked: @p was registered with kmemleak
  *
- * For what gospan_mcache_free_fast() did not take. An object of the span
+ * For what __gospan_mcache_free_fast() did not take. An object of the span
  * this CPU allocates from is freed in place, with no atomic instruction:
  * into the window if it is in the window's word, else by clearing its
  * alloc bit (this CPU owns the span's alloc bits), which the next claim of

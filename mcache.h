@@ -17,6 +17,7 @@
 
 #include "internal.h"
 #include "mcentral.h"
+#include "mspan.h"
 #include "mstats.h"
 
 /**
@@ -29,34 +30,35 @@
  *	word, folded in when it is not 0; &gospan_no_remote, a word that is
  *	always 0, when there is no span. It also names the span the class
  *	allocates from (Go's mcache.alloc): gospan_mcache_span().
- * @sbase: the span's base
- * @nmalloc: objects this CPU handed out from its windows (mstats.c)
- * @nfree: objects this CPU freed into its span (mstats.c)
+ * @fastdiv: ceil(2^64 / @elemsize), for gospan_fastdiv()
  * @elemsize: object size
- * @divmul: the span class's ceil(2^32 / @elemsize)
  * @wbytes: bytes from @base that the window's objects cover; 0 when there
  *	is no span (and for tiny blocks), so that no address is in it
  * @sbytes: bytes from @sbase that the span's objects cover; 0 likewise
  * @word: the word of the span's bitmaps the window stands for
+ * @nmalloc: objects this CPU handed out from its windows (mstats.c)
+ * @nfree: objects this CPU freed into its span (mstats.c)
+ * @sbase: the span's base
  * @seq: odd while @remote, @word or @base change, so that another CPU can
  *	read them consistently (gospan_span_free_remote())
  *
  * Every field belongs to the CPU, under its mcache lock (struct
  * gospan_mcache_local); other CPUs only read @remote, @word, @window and
- * @seq, and the statistics. The fields the fast paths use come first.
+ * @seq, and the statistics. The fields the fast paths use, in the
+ * window's word, are in the first 64 bytes.
  */
 struct gospan_mcache_class {
 	unsigned long window;
 	unsigned long base;
 	unsigned long *remote;
+	u64 fastdiv;
 	unsigned int elemsize;
-	u32 divmul;
 	unsigned int wbytes;
 	unsigned int sbytes;
-	unsigned long sbase;
+	u16 word;
 	unsigned long nmalloc;
 	unsigned long nfree;
-	u16 word;
+	unsigned long sbase;
 	u32 seq;
 } __aligned(128);
 
@@ -134,7 +136,7 @@ static inline struct gospan_mspan *gospan_mcache_peek(const struct gospan_mcache
  * it and takes it again, maybe on another CPU.
  */
 struct gospan_mcache_local {
-	u8 busy;
+	unsigned int busy;
 	unsigned int tinyoffset;
 	unsigned long tiny;
 };
@@ -160,14 +162,53 @@ struct gospan_mcache {
 /* Allocated at init: too large for a module's static per-CPU reserve. */
 extern struct gospan_mcache __percpu *gospan_mcaches;
 
+/*
+ * The x86 per-CPU operand of a variable: 6.12's macro, or 6.1's variable
+ * itself (its asm adds the %gs: prefix). gospan's whole compat surface
+ * for per-CPU asm, and gospan_mcache_test_and_set_busy() its only user.
+ */
+#ifdef __my_cpu_var
+#define gospan_my_cpu_var(var)	__my_cpu_var(var)
+#else
+#define gospan_my_cpu_var(var)	(var)
+#endif
+
+/*
+ * Set this CPU's busy flag. Return: whether it was set already. On x86 one
+ * instruction, bts on the %gs-relative flag, with no LOCK prefix: only this
+ * CPU writes the flag (and the CPU hotplug callback, once the CPU is
+ * dead: mcache.c). Elsewhere a read and a write, which are just as
+ * safe: an interrupt that comes between them finds the flag clear, and
+ * leaves it clear. The caller has preemption off.
+ */
+static __always_inline bool gospan_mcache_test_and_set_busy(void)
+{
+#ifdef CONFIG_X86_64
+	bool was;
+
+	asm volatile("btsl $0, " __percpu_arg([busy]) CC_SET(c)
+		     : CC_OUT(c) (was),
+		       [busy] "+m" (gospan_my_cpu_var(gospan_mcache_local.busy))
+		     : : "memory");
+	return was;
+#else
+	if (this_cpu_read(gospan_mcache_local.busy))
+		return true;
+	this_cpu_write(gospan_mcache_local.busy, 1);
+	barrier();
+	return false;
+#endif
+}
+
 /**
  * gospan_mcache_lock_fast() - take this CPU's mcache, if no one has it
  *
  * The fast paths' lock: preemption off, then the busy flag, which only
  * this CPU reads and writes (an interrupt that sees it clear runs to
  * completion before the interrupted code goes on). Never spins. The fast
- * paths then find their class in this CPU's mcache with this_cpu_ptr() of
- * a gospan_mcache_rec() (a cache keeps its own).
+ * paths then read and write their class in this CPU's mcache field by
+ * field, with __this_cpu ops on a gospan_mcache_rec() (a cache keeps its
+ * own): each a %gs-relative instruction, with no pointer to compute.
  *
  * Context: Any context but NMI.
  * Return: true with the mcache locked; false (preemption as before) if it
@@ -176,20 +217,28 @@ extern struct gospan_mcache __percpu *gospan_mcaches;
 static __always_inline bool gospan_mcache_lock_fast(void)
 {
 	preempt_disable();
-	if (unlikely(this_cpu_read(gospan_mcache_local.busy))) {
+	if (unlikely(gospan_mcache_test_and_set_busy())) {
 		preempt_enable();
 		return false;
 	}
-	this_cpu_write(gospan_mcache_local.busy, 1);
-	barrier();
 	return true;
+}
+
+/*
+ * Release the mcache that gospan_mcache_lock_fast() took, but not
+ * preemption: the caller goes on in the RCU read-side section that
+ * preemption off is, and then calls preempt_enable().
+ */
+static __always_inline void gospan_mcache_unlock_keep_preempt(void)
+{
+	barrier();
+	this_cpu_write(gospan_mcache_local.busy, 0);
 }
 
 /* Release what gospan_mcache_lock_fast() took. */
 static __always_inline void gospan_mcache_unlock_fast(void)
 {
-	barrier();
-	this_cpu_write(gospan_mcache_local.busy, 0);
+	gospan_mcache_unlock_keep_preempt();
 	preempt_enable();
 }
 
@@ -220,6 +269,13 @@ static __always_inline struct gospan_mcache_class __percpu *gospan_mcache_rec(un
 	return &gospan_mcaches->cls[spc];
 }
 
+/* The span class of a gospan_mcache_rec(). */
+static inline unsigned int gospan_mcache_rec_class(struct gospan_mcache_class __percpu *pcp)
+{
+	return ((__force unsigned long)pcp - (__force unsigned long)gospan_mcaches) /
+	       sizeof(struct gospan_mcache_class);
+}
+
 struct gospan_mcache *gospan_mcache_lock_slow(void);
 void gospan_mcache_unlock_slow(struct gospan_mcache *mc);
 void *gospan_mcache_alloc_slow(unsigned int spanclass, gfp_t gfp);
@@ -248,20 +304,18 @@ void *gospan_mcache_alloc_slow(unsigned int spanclass, gfp_t gfp);
 static __always_inline bool gospan_mcache_alloc_fast(struct gospan_mcache_class __percpu *pcp,
 						     void **pp)
 {
-	struct gospan_mcache_class *rec;
 	unsigned long w;
 
 	if (unlikely(!gospan_mcache_lock_fast()))
 		return false;
-	rec = this_cpu_ptr(pcp);
-	w = rec->window;
-	if (unlikely(!w || READ_ONCE(*rec->remote))) {
+	w = __this_cpu_read(pcp->window);
+	if (unlikely(!w || READ_ONCE(*__this_cpu_read(pcp->remote)))) {
 		gospan_mcache_unlock_fast();
 		return false;
 	}
-	WRITE_ONCE(rec->window, w & (w - 1));	/* read by free_in_window() */
+	this_cpu_write(pcp->window, w & (w - 1));	/* read by free_in_window() */
 	__this_cpu_inc(pcp->nmalloc);
-	*pp = (void *)(rec->base + __ffs(w) * rec->elemsize);
+	*pp = (void *)(__this_cpu_read(pcp->base) + __ffs(w) * __this_cpu_read(pcp->elemsize));
 	gospan_mcache_unlock_fast();
 	return true;
 }
@@ -290,34 +344,33 @@ static __always_inline bool gospan_mcache_alloc_fast(struct gospan_mcache_class 
 static __always_inline bool __gospan_mcache_free_fast(struct gospan_mcache_class __percpu *pcp,
 						      const void *p)
 {
-	struct gospan_mcache_class *rec = this_cpu_ptr(pcp);
-	unsigned long off = (unsigned long)p - rec->base, idx, bit, w, alloc;
+	unsigned long off = (unsigned long)p - __this_cpu_read(pcp->base), idx, bit, w, alloc;
 	struct gospan_mspan *s;
 
 	/* init_on_free zeroes in the slow path, out of line. */
 	if (unlikely(want_init_on_free()))
 		return false;
-	if (likely(off < rec->wbytes)) {
+	if (likely(off < __this_cpu_read(pcp->wbytes))) {
 		/* In the window's word: its bit goes back into the window. */
-		idx = (off * rec->divmul) >> 32;
-		if (unlikely(idx * rec->elemsize != off ||
-			     ((rec->window | READ_ONCE(*rec->remote)) & BIT(idx))))
+		if (unlikely(!gospan_fastdiv(off, __this_cpu_read(pcp->fastdiv), &idx)))
+			return false;
+		w = __this_cpu_read(pcp->window);
+		if (unlikely((w | READ_ONCE(*__this_cpu_read(pcp->remote))) & BIT(idx)))
 			return false;
 		kmemleak_free(p);
-		WRITE_ONCE(rec->window, rec->window | BIT(idx));
+		this_cpu_write(pcp->window, w | BIT(idx));
 		__this_cpu_inc(pcp->nfree);
 		return true;
 	}
 	/* Another word of the span: clear its alloc bit (this CPU owns them). */
-	off = (unsigned long)p - rec->sbase;
-	if (unlikely(off >= rec->sbytes))
+	off = (unsigned long)p - __this_cpu_read(pcp->sbase);
+	if (unlikely(off >= __this_cpu_read(pcp->sbytes)))
 		return false;
-	idx = (off * rec->divmul) >> 32;
-	if (unlikely(idx * rec->elemsize != off))
+	if (unlikely(!gospan_fastdiv(off, __this_cpu_read(pcp->fastdiv), &idx)))
 		return false;
 	w = BIT_WORD(idx);
 	bit = BIT_MASK(idx);
-	s = gospan_window_span(rec->remote, rec->word);
+	s = gospan_window_span(__this_cpu_read(pcp->remote), __this_cpu_read(pcp->word));
 	alloc = s->alloc_bits[w];
 	if (unlikely(!(alloc & bit) || (READ_ONCE(s->freed_bits[w]) & bit)))
 		return false;
@@ -325,27 +378,6 @@ static __always_inline bool __gospan_mcache_free_fast(struct gospan_mcache_class
 	WRITE_ONCE(s->alloc_bits[w], alloc & ~bit);
 	__this_cpu_inc(pcp->nfree);
 	return true;
-}
-
-/**
- * gospan_mcache_free_fast() - __gospan_mcache_free_fast(), taking the lock
- * @pcp: the object's span class in every CPU's mcache
- * @p: the object
- *
- * Context: Any context but NMI.
- * Return: true if it freed @p; false if the caller must take the slow path.
- */
-static __always_inline bool gospan_mcache_free_fast(struct gospan_mcache_class __percpu *pcp,
-						    const void *p)
-{
-	if (unlikely(!gospan_mcache_lock_fast()))
-		return false;
-	if (likely(__gospan_mcache_free_fast(pcp, p))) {
-		gospan_mcache_unlock_fast();
-		return true;
-	}
-	gospan_mcache_unlock_fast();
-	return false;
 }
 
 enum gospan_free_error gospan_mcache_free(struct gospan_mspan *s, const void *p,

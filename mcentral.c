@@ -67,6 +67,7 @@ int gospan_mcentral_init(struct gospan_mcentral *c, unsigned int spanclass,
 	bytes = (unsigned long)c->npages << GOSPAN_PAGE_SHIFT;
 	c->nelems = bytes / elemsize;
 	c->divmul = DIV_ROUND_UP_ULL(1ULL << 32, elemsize);
+	c->fastdiv = gospan_fastdiv_of(elemsize);
 	c->ctor = ctor;
 	/*
 	 * Objects sit at multiples of elemsize from the span's base: a span

@@ -23,8 +23,6 @@
 #define GOSPAN_TINY_SPANCLASS		GOSPAN_NUM_SIZE_CLASSES
 #define GOSPAN_FIRST_PRIVATE_SPANCLASS	(GOSPAN_TINY_SPANCLASS + 1)
 
-struct gospan_cache;
-
 /**
  * struct gospan_mcentral - the spans of one span class (Go's mcentral)
  * @lock: protects the lists, @sweepgen, @nspans, @nempty, and the alloc
@@ -34,12 +32,10 @@ struct gospan_cache;
  * @npages: span length in gospan pages
  * @nelems: objects per span
  * @divmul: ceil(2^32 / @elemsize)
+ * @fastdiv: gospan_fastdiv_of(@elemsize), for the mcache's windows
  * @align_pages: spans start at a multiple of this many pages, so that every
  *	object is aligned to the largest power of two dividing @elemsize
  * @ctor: run on every object when its span is carved, or NULL
- * @owner: the cache a private span class belongs to, so that gospan_free()
- *	of its objects is credited to it; NULL for shared classes, and once
- *	the cache is destroyed (read under RCU by the free path)
  * @sweepgen: Go's sweepgen, per class. It grows by 2 when
  *	gospan_mcentral_reclaim() has swept every listed span, which swaps the
  *	roles of the swept and unswept lists below, so that a list called swept
@@ -72,9 +68,9 @@ struct gospan_mcentral {
 	unsigned int npages;
 	unsigned int nelems;
 	u32 divmul;
+	u64 fastdiv;
 	unsigned int align_pages;
 	void (*ctor)(void *obj);
-	struct gospan_cache __rcu *owner;
 	u32 sweepgen;
 	struct list_head partial[2];
 	struct list_head full[2];

@@ -102,10 +102,17 @@ static inline unsigned int page_in_chunk(unsigned long page)
 	return page & (GOSPAN_CHUNK_PAGES - 1);
 }
 
+/* Read-only: a stray write into it faults rather than maps pages. */
+struct gospan_heap_arena gospan_no_arena __ro_after_init;
+
+/* The arena of chunk slot ci, or NULL if gospan owns nothing there. */
 static inline struct gospan_heap_arena *arena_locked(struct gospan_mheap *h,
 						     unsigned long ci)
 {
-	return rcu_dereference_protected(h->arenas[ci], lockdep_is_held(&h->lock));
+	struct gospan_heap_arena *a;
+
+	a = rcu_dereference_protected(h->arenas[ci], lockdep_is_held(&h->lock));
+	return a == &gospan_no_arena ? NULL : a;
 }
 
 /**
@@ -119,17 +126,21 @@ static inline struct gospan_heap_arena *arena_locked(struct gospan_mheap *h,
  */
 int gospan_mheap_init(struct gospan_mheap *h)
 {
+	unsigned long ci;
+
 	memset(h, 0, sizeof(*h));
 	spin_lock_init(&h->lock);
 	h->nchunks = DIV_ROUND_UP((unsigned long)high_memory - PAGE_OFFSET,
 				  GOSPAN_CHUNK_BYTES);
 	if (gospan_pagealloc_init(&h->pages, h->nchunks))
 		return -ENOMEM;
-	h->arenas = vcalloc(h->nchunks, sizeof(*h->arenas));
+	h->arenas = vmalloc_array(h->nchunks, sizeof(*h->arenas));
 	if (!h->arenas) {
 		gospan_pagealloc_destroy(&h->pages);
 		return -ENOMEM;
 	}
+	for (ci = 0; ci < h->nchunks; ci++)
+		RCU_INIT_POINTER(h->arenas[ci], &gospan_no_arena);
 	h->arena_sys = h->nchunks * sizeof(*h->arenas);
 	gospan_fixalloc_init(&h->spanalloc, sizeof(struct gospan_mspan));
 	h->max_grow_order = GOSPAN_GROW_ORDER;
@@ -605,14 +616,13 @@ bool gospan_mheap_owns(struct gospan_mheap *h, const void *p)
 	unsigned long page = addr_to_page((unsigned long)p);
 	unsigned long ci = page >> GOSPAN_CHUNK_PAGES_SHIFT;
 	struct gospan_heap_arena *a;
-	bool owned = false;
+	bool owned;
 
 	if (ci >= h->nchunks)
 		return false;
 	rcu_read_lock();
 	a = rcu_dereference(h->arenas[ci]);
-	if (a)
-		owned = test_bit(page_in_chunk(page), a->owned);
+	owned = test_bit(page_in_chunk(page), a->owned);
 	rcu_read_unlock();
 	return owned;
 }
@@ -686,7 +696,7 @@ static struct gospan_heap_arena *detach_chunk(struct gospan_mheap *h, unsigned l
 							 GOSPAN_CHUNK_PAGES);
 	h->chunks_returned++;
 	h->arena_sys -= sizeof(*a);
-	RCU_INIT_POINTER(h->arenas[ci], NULL);
+	RCU_INIT_POINTER(h->arenas[ci], &gospan_no_arena);
 	return a;
 }
 
@@ -802,8 +812,12 @@ unsigned long gospan_mheap_destroy(struct gospan_mheap *h)
 	if (spans)
 		pr_err("%zu span descriptors still in use at teardown: kept\n",
 		       spans / h->spanalloc.size);
-	for (ci = 0; ci < h->nchunks; ci++)
-		kfree(rcu_dereference_protected(h->arenas[ci], true));
+	for (ci = 0; ci < h->nchunks; ci++) {
+		struct gospan_heap_arena *a = rcu_dereference_protected(h->arenas[ci], true);
+
+		if (a != &gospan_no_arena)
+			kfree(a);
+	}
 	/* The arenas gospan_mheap_release() queued with kfree_rcu() need nothing of ours. */
 	vfree(h->arenas);
 	h->arenas = NULL;

@@ -47,6 +47,8 @@
  *
  * Locking: written under the mheap lock; @spans and @spanclass are read
  * locklessly (under RCU) by gospan_span_of() and gospan_spanclass_of_rcu().
+ * A chunk slot gospan owns nothing in points at gospan_no_arena, never
+ * NULL, so that those lookups need no test for it.
  */
 struct gospan_heap_arena {
 	struct rcu_head rcu;
@@ -57,13 +59,19 @@ struct gospan_heap_arena {
 	u16 sampled[GOSPAN_CHUNK_PAGES];
 };
 
+/*
+ * The arena of every chunk slot gospan owns nothing in: all zero, never
+ * written (no span, class 0, nothing owned or sampled).
+ */
+extern struct gospan_heap_arena gospan_no_arena;
+
 /**
  * struct gospan_mheap - the page heap (Go's mheap)
  * @lock: the heap lock (Go's mheap_.lock); taken with interrupts saved, for
  *	as short as possible, never across a page allocation
  * @pages: the page allocator: which pages are free (under @lock)
- * @arenas: per chunk slot, NULL where gospan owns nothing (under @lock,
- *	read under RCU)
+ * @arenas: per chunk slot, &gospan_no_arena where gospan owns nothing
+ *	(under @lock, read under RCU)
  * @nchunks: chunk slots covering the direct map
  * @spanalloc: the allocator of span descriptors (its own lock)
  * @max_grow_order: largest block a grow asks the buddy allocator for
@@ -169,8 +177,6 @@ static inline struct gospan_mspan *gospan_span_of_rcu(struct gospan_mheap *h,
 	if (ci >= h->nchunks)
 		return NULL;
 	a = rcu_dereference_check(h->arenas[ci], rcu_read_lock_any_held());
-	if (!a)
-		return NULL;
 	return READ_ONCE(a->spans[(off >> GOSPAN_PAGE_SHIFT) & (GOSPAN_CHUNK_PAGES - 1)]);
 }
 
@@ -195,8 +201,6 @@ static __always_inline unsigned int gospan_spanclass_of_rcu(const void *p)
 	if (unlikely(ci >= gospan_heap.nchunks))
 		return 0;
 	a = rcu_dereference_check(gospan_heap.arenas[ci], rcu_read_lock_any_held());
-	if (unlikely(!a))
-		return 0;
 	return READ_ONCE(a->spanclass[(off >> GOSPAN_PAGE_SHIFT) & (GOSPAN_CHUNK_PAGES - 1)]);
 }
 

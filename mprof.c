@@ -147,7 +147,7 @@ static void count_sampled(unsigned long p, int d)
 
 	lockdep_assert_held(&mprof_lock);
 	a = rcu_dereference_check(gospan_heap.arenas[off >> GOSPAN_CHUNK_SHIFT], true);
-	if (a)
+	if (a != &gospan_no_arena)
 		a->sampled[(off >> GOSPAN_PAGE_SHIFT) & (GOSPAN_CHUNK_PAGES - 1)] += d;
 }
 

@@ -91,7 +91,7 @@ extern u8 gospan_kmalloc_class[GOSPAN_MAX_SMALL_SIZE / GOSPAN_SMALL_SIZE_DIV + 1
 
 /**
  * gospan_alloc_class() - the size class gospan_alloc() serves @size from
- * @size: requested size, 1 .. GOSPAN_MAX_SMALL_SIZE
+ * @size: requested size, 0 .. GOSPAN_MAX_SMALL_SIZE
  *
  * gospan_alloc_class_search() of 8 * i for the sizes 8 * i - 7 .. 8 * i,
  * in one load: that class holds them all and keeps their alignment
@@ -105,7 +105,8 @@ extern u8 gospan_kmalloc_class[GOSPAN_MAX_SMALL_SIZE / GOSPAN_SMALL_SIZE_DIV + 1
  * alloc_class_every_size checks every size.
  *
  * Context: Any context, after gospan_msize_init().
- * Return: the class.
+ * Return: the class; 0 (no class: gospan_alloc() has no window for it)
+ * for size 0.
  */
 static __always_inline unsigned int gospan_alloc_class(size_t size)
 {

@@ -11,6 +11,7 @@
 #include <linux/atomic.h>
 #include <linux/bitops.h>
 #include <linux/list.h>
+#include <linux/math64.h>
 #include <linux/rcupdate.h>
 #include <linux/types.h>
 
@@ -115,6 +116,48 @@ static inline unsigned int gospan_span_obj_index(const struct gospan_mspan *s,
 						 const void *p)
 {
 	return ((u64)((unsigned long)p - s->base) * s->divmul) >> 32;
+}
+
+/**
+ * gospan_fastdiv_of() - the multiplier gospan_fastdiv() divides with
+ * @elemsize: the divisor, 2 .. 2^32 - 1
+ *
+ * Context: Any context.
+ * Return: ceil(2^64 / @elemsize).
+ */
+static inline u64 gospan_fastdiv_of(unsigned int elemsize)
+{
+	return div64_u64(U64_MAX, elemsize) + 1;
+}
+
+/**
+ * gospan_fastdiv() - divide an offset by an object size, and say if exactly
+ * @off: an offset below 2^32
+ * @m: gospan_fastdiv_of() the object size
+ * @idx: set to @off / the object size
+ *
+ * One multiply, 64 by 64 bits: its high half is the quotient and its low
+ * half is below @m exactly when the division has no remainder (Lemire,
+ * Kaser and Kurz, "Faster Remainder by Direct Computation", 2019: exact
+ * for every 32-bit dividend and divisor). The free fast paths use it to
+ * find an object's bit and refuse an interior pointer at once.
+ *
+ * Context: Any context.
+ * Return: true if @off is a multiple of the object size.
+ */
+static __always_inline bool gospan_fastdiv(u64 off, u64 m, unsigned long *idx)
+{
+#ifdef CONFIG_X86_64
+	u64 lo, hi;
+
+	/* mulq itself: GCC sets up a frame pointer for an __int128 product. */
+	asm("mulq %[m]" : "=a" (lo), "=d" (hi) : "a" (off), [m] "r" (m));
+	*idx = hi;
+	return lo < m;
+#else
+	*idx = mul_u64_u64_shr(off, m, 64);
+	return off * m < m;
+#endif
 }
 
 /* The bits of word w of a span's bitmaps that stand for objects. */

@@ -60,6 +60,7 @@ extern atomic_long_t gospan_other_sys;
 int gospan_mstats_init(void);
 void gospan_mstats_exit(void);
 void gospan_mstats_retire_class(unsigned int spanclass);
+void gospan_mstats_class_counts(unsigned int spc, u64 *mallocs, u64 *frees);
 void gospan_mstats_debugfs_init(struct dentry *root);
 
 #endif /* _GOSPAN_MSTATS_H */

@@ -313,8 +313,6 @@ static void bulk_all_or_nothing(struct kunit *test)
 
 #ifdef CONFIG_FAULT_INJECTION
 {
-	unsigned int cpu;
-	long live;
 	void *one;
 
 	/* Every span the heap is asked for from now on fails. */
@@ -329,10 +327,7 @@ static void bulk_all_or_nothing(struct kunit *test)
 	WRITE_ONCE(gospan_fail_grow.probability, 0);
 	migrate_enable();
 	gospan_cache_free(c, one);
-	live = 0;
-	for_each_possible_cpu(cpu)
-		live += per_cpu_ptr(c->counts, cpu)->allocs - per_cpu_ptr(c->counts, cpu)->frees;
-	KUNIT_EXPECT_EQ(test, live, 0L);
+	KUNIT_EXPECT_EQ(test, gospan_cache_live(c), 0L);
 }
 #endif
 

@@ -41,17 +41,6 @@ static bool all_bytes(const void *p, u8 v, size_t n)
 	return !memchr_inv(p, v, n);
 }
 
-/* Objects a cache has allocated and not freed, as its counts say. */
-static long cache_live(struct gospan_cache *c)
-{
-	long live = 0;
-	unsigned int cpu;
-
-	for_each_possible_cpu(cpu)
-		live += per_cpu_ptr(c->counts, cpu)->allocs - per_cpu_ptr(c->counts, cpu)->frees;
-	return live;
-}
-
 static void realloc_null_and_zero(struct kunit *test)
 {
 	void *p = gospan_realloc(NULL, 100, GFP_KERNEL);
@@ -200,13 +189,13 @@ static void free_sensitive(struct kunit *test)
 	/* The whole usable size is zeroed, not only what was asked for. */
 	gospan_free_sensitive(a);
 	KUNIT_EXPECT_TRUE(test, all_bytes(a, 0, ks));
-	KUNIT_EXPECT_EQ(test, cache_live(c), 1L);
+	KUNIT_EXPECT_EQ(test, gospan_cache_live(c), 1L);
 	/* A double free is refused before anything is zeroed. */
 	gospan_cache_free(c, b);
 	gospan_free_sensitive(b);
 	gospan_expect_reports(test, 1);
 	KUNIT_EXPECT_TRUE(test, want_init_on_free() || all_bytes(b, 0xbb, ks));
-	KUNIT_EXPECT_EQ(test, cache_live(c), 0L);
+	KUNIT_EXPECT_EQ(test, gospan_cache_live(c), 0L);
 	gospan_free_sensitive(NULL);
 	gospan_free_sensitive(ZERO_SIZE_PTR);
 	/* A large object: its pages are zeroed and given back. */
@@ -263,10 +252,10 @@ static void free_rcu_batched(struct kunit *test)
 	 * grace period cannot end while this reader is inside.
 	 */
 	mdelay(60);
-	KUNIT_EXPECT_EQ(test, cache_live(c), (long)n);
+	KUNIT_EXPECT_EQ(test, gospan_cache_live(c), (long)n);
 	rcu_read_unlock();
 	gospan_rcu_barrier();
-	KUNIT_EXPECT_EQ(test, cache_live(c), 0L);
+	KUNIT_EXPECT_EQ(test, gospan_cache_live(c), 0L);
 	/* A few batches (each 1024 objects start one), not one per object. */
 	KUNIT_EXPECT_GE(test, gospan_rcufree_batches() - batches, 1UL);
 	KUNIT_EXPECT_LE(test, gospan_rcufree_batches() - batches, 2UL * num_possible_cpus() + 4);
@@ -350,7 +339,7 @@ static void rcu_barrier_under_load(struct kunit *test)
 	gospan_rcu_barrier();
 	kunit_info(test, "barrier: %u ms under a flood of %lu objects",
 		   jiffies_to_msecs(jiffies - start), READ_ONCE(fl.queued));
-	KUNIT_EXPECT_EQ(test, cache_live(mine), 0L);
+	KUNIT_EXPECT_EQ(test, gospan_cache_live(mine), 0L);
 	KUNIT_EXPECT_LT(test, jiffies - start, 30UL * HZ);
 	WRITE_ONCE(fl.stop, true);
 	for (i = 0; i < ARRAY_SIZE(t); i++) {

@@ -9,10 +9,12 @@
  */
 #include <kunit/test.h>
 #include <linux/module.h>
+#include <linux/sizes.h>
 #include <linux/slab.h>
 
 #include "gospan.h"
 #include "msize.h"
+#include "mspan.h"
 
 /* Every size from 1 to 32768 maps to the smallest class that fits it. */
 static void size_to_class_is_smallest_fit(struct kunit *test)
@@ -171,6 +173,46 @@ static void divmagic_is_exact(struct kunit *test)
 	}
 }
 
+/* One gospan_fastdiv() against the division it stands for; true if equal. */
+static bool fastdiv_ok(u32 off, u32 size)
+{
+	unsigned long idx;
+	bool exact = gospan_fastdiv(off, gospan_fastdiv_of(size), &idx);
+
+	return idx == off / size && exact == !(off % size);
+}
+
+/*
+ * gospan_fastdiv(), which the free fast paths use, gives offset / size and
+ * whether it divides: for every offset of every class's span, and on both
+ * sides of the first 64 and the last 64 object boundaries below 4 MiB (the
+ * largest span) for every size a cache's own class may have.
+ */
+static void fastdiv_is_exact(struct kunit *test)
+{
+	unsigned int c, k, d;
+	u32 n, e, last;
+
+	for (c = 1; c < GOSPAN_NUM_SIZE_CLASSES; c++) {
+		u32 size = gospan_class_to_size[c];
+		u32 span = gospan_class_span_bytes(c);
+
+		for (n = 0; n <= span; n++)
+			if (!fastdiv_ok(n, size))
+				break;
+		KUNIT_EXPECT_EQ_MSG(test, n, span + 1, "class %u (%u B): offset %u", c, size, n);
+	}
+	for (e = 8; e <= GOSPAN_MAX_SMALL_SIZE; e += 8) {
+		last = SZ_4M / e;
+		for (k = 0; k <= 128; k++) {
+			n = (k <= 64 ? k : last - (k - 65)) * e;
+			for (d = 0; d < 3; d++)
+				KUNIT_ASSERT_TRUE_MSG(test, (!n && !d) || fastdiv_ok(n + d - 1, e),
+						      "size %u: offset %u", e, n + d - 1);
+		}
+	}
+}
+
 static void size_roundup(struct kunit *test)
 {
 	KUNIT_EXPECT_EQ(test, gospan_size_roundup(0), 0UL);
@@ -195,6 +237,7 @@ static struct kunit_case sizeclasses_cases[] = {
 	KUNIT_CASE(table_invariants),
 	KUNIT_CASE(matches_go_table),
 	KUNIT_CASE(divmagic_is_exact),
+	KUNIT_CASE(fastdiv_is_exact),
 	KUNIT_CASE(size_roundup),
 	{}
 };
