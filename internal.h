@@ -55,7 +55,7 @@ struct gospan_cache_counts {
  *	in GOSPAN_GFP_SLOW, which the fast path tests
  * @counts: per-CPU counts of its own allocations and frees, which the
  *	statistics show for a shared class; a class of its own shows the
- *	class's counts (gospan.c, cache_counts())
+ *	class's counts (gospan_cache_read_counts())
  * @errors: bad inputs refused for this cache
  * @list: in the list of caches (under gospan_caches_mutex)
  */
@@ -77,11 +77,13 @@ struct gospan_cache {
  * that look at private span classes (which those two create and free).
  */
 extern struct mutex gospan_caches_mutex;
+extern struct list_head gospan_caches;	/* under gospan_caches_mutex */
+void gospan_cache_read_counts(struct gospan_cache *c, u64 *allocs, u64 *frees);
 long gospan_cache_live(struct gospan_cache *c);
+const char *gospan_error_name(enum gospan_error kind);
 
 /* msize.c */
 void gospan_msize_init(void);
-void gospan_msize_debugfs_init(struct dentry *root);
 
 int gospan_module_refs(void);
 

@@ -105,16 +105,6 @@ static inline unsigned int page_in_chunk(unsigned long page)
 /* Read-only: a stray write into it faults rather than maps pages. */
 struct gospan_heap_arena gospan_no_arena __ro_after_init;
 
-/* The arena of chunk slot ci, or NULL if gospan owns nothing there. */
-static inline struct gospan_heap_arena *arena_locked(struct gospan_mheap *h,
-						     unsigned long ci)
-{
-	struct gospan_heap_arena *a;
-
-	a = rcu_dereference_protected(h->arenas[ci], lockdep_is_held(&h->lock));
-	return a == &gospan_no_arena ? NULL : a;
-}
-
 /**
  * gospan_mheap_init() - set up an empty heap
  * @h: the heap
@@ -225,7 +215,7 @@ static bool grow(struct gospan_mheap *h, struct span_req *r, gfp_t gfp)
 	}
 
 	spin_lock_irqsave(&h->lock, flags);
-	a = arena_locked(h, ci);
+	a = gospan_mheap_arena_locked(h, ci);
 	if (!a) {
 		a = spare;
 		spare = NULL;
@@ -688,7 +678,7 @@ EXPORT_SYMBOL_NS_GPL(gospan_mheap_free_large, GOSPAN_INTERNAL);
  */
 static struct gospan_heap_arena *detach_chunk(struct gospan_mheap *h, unsigned long ci)
 {
-	struct gospan_heap_arena *a = arena_locked(h, ci);
+	struct gospan_heap_arena *a = gospan_mheap_arena_locked(h, ci);
 
 	lockdep_assert_held(&h->lock);
 	h->pages_released -= gospan_pagealloc_unscavenge(&h->pages,
@@ -749,7 +739,7 @@ unsigned long gospan_mheap_scavenge(struct gospan_mheap *h, unsigned long max,
 			break;
 		}
 		ci = base >> GOSPAN_CHUNK_PAGES_SHIFT;
-		a = arena_locked(h, ci);
+		a = gospan_mheap_arena_locked(h, ci);
 		bitmap_clear(a->owned, page_in_chunk(base), n);
 		a->nowned -= n;
 		h->pages_owned -= n;
@@ -826,89 +816,9 @@ unsigned long gospan_mheap_destroy(struct gospan_mheap *h)
 }
 EXPORT_SYMBOL_NS_GPL(gospan_mheap_destroy, GOSPAN_INTERNAL);
 
-/* The longest run of free pages: Go's merge over the level-0 summaries. */
-static unsigned long largest_free_run(const struct gospan_pagealloc *p)
-{
-	unsigned long i, run = 0, best = 0;
-
-	for (i = 0; i < 1UL << p->l0_bits; i++) {
-		u64 sum = p->summary[0][i];
-		unsigned long e = gospan_palloc_sum_end(sum);
-
-		best = max3(best, run + gospan_palloc_sum_start(sum),
-			    gospan_palloc_sum_max(sum));
-		run = e == GOSPAN_MAX_PACKED ? run + e : e;
-	}
-	return best;
-}
-
-static int pages_show(struct seq_file *m, void *unused)
-{
-	struct gospan_mheap *h = &gospan_heap;
-	unsigned long flags, owned, in_use, returned, grown, freed, large, arenas = 0;
-	unsigned long released, manual;
-	unsigned long largest, search, ci, i;
-	size_t spans_inuse, spans_sys;
-
-	spin_lock_irqsave(&h->lock, flags);
-	owned = h->pages_owned;
-	in_use = h->pages_in_use;
-	returned = h->pages_returned;
-	released = h->pages_released;
-	manual = h->pages_manual;
-	grown = h->blocks_grown;
-	freed = h->chunks_returned;
-	large = h->large_allocs - h->large_frees;
-	largest = largest_free_run(&h->pages);
-	search = h->pages.search_addr;
-	for (ci = 0; ci < h->nchunks; ci++)
-		arenas += !!arena_locked(h, ci);
-	spin_unlock_irqrestore(&h->lock, flags);
-	spin_lock_irqsave(&h->spanalloc.lock, flags);
-	spans_inuse = h->spanalloc.inuse;
-	spans_sys = h->spanalloc.sys;
-	spin_unlock_irqrestore(&h->spanalloc.lock, flags);
-
-	seq_printf(m, "page_size          %lu\n", GOSPAN_PAGE_SIZE);
-	seq_printf(m, "chunk_size         %lu\n", GOSPAN_CHUNK_BYTES);
-	seq_printf(m, "chunks_owned       %lu\n", arenas);
-	seq_printf(m, "chunk_slots        %lu\n", h->nchunks);
-	seq_printf(m, "pages_owned        %lu\n", owned);
-	seq_printf(m, "pages_in_use       %lu\n", in_use);
-	seq_printf(m, "pages_free         %lu  (in no span, per-CPU page caches included)\n",
-		   owned - in_use + gospan_pcache_pages());
-	seq_printf(m, "pages_released     %lu  (given back, still HeapSys: HeapReleased)\n",
-		   released);
-	seq_printf(m, "pages_stacks       %lu\n", manual);
-	seq_printf(m, "pages_returned     %lu  (given back since load)\n", returned);
-	seq_printf(m, "blocks_grown       %lu\n", grown);
-	seq_printf(m, "chunks_returned    %lu\n", freed);
-	seq_printf(m, "large_objects      %lu\n", large);
-	seq_printf(m, "span_descs_bytes   %zu of %zu\n", spans_inuse, spans_sys);
-	seq_printf(m, "largest_free_run   %lu\n", largest);
-	if (search == GOSPAN_MAX_SEARCH_ADDR)
-		seq_puts(m, "search_addr        none\n");
-	else
-		seq_printf(m, "search_addr        %lu\n", search);
-	gospan_held_show(m);
-	gospan_pcache_show(m);
-	seq_puts(m, "level0 summaries (index: start max end), non-empty only:\n");
-	spin_lock_irqsave(&h->lock, flags);
-	for (i = 0; i < 1UL << h->pages.l0_bits; i++) {
-		u64 sum = h->pages.summary[0][i];
-
-		if (sum)
-			seq_printf(m, "  %lu: %lu %lu %lu\n", i, gospan_palloc_sum_start(sum),
-				   gospan_palloc_sum_max(sum), gospan_palloc_sum_end(sum));
-	}
-	spin_unlock_irqrestore(&h->lock, flags);
-	return 0;
-}
-DEFINE_SHOW_ATTRIBUTE(pages);
-
+/* The heap's fault injection, in debugfs; its pages file is mstats.c's. */
 void gospan_mheap_debugfs_init(struct dentry *root)
 {
-	debugfs_create_file("pages", 0444, root, NULL, &pages_fops);
 #ifdef CONFIG_FAULT_INJECTION_DEBUG_FS
 	fault_create_debugfs_attr("fail_grow", root, &gospan_fail_grow);
 #endif

@@ -154,6 +154,23 @@ void gospan_pcache_show(struct seq_file *m);
 void gospan_mheap_debugfs_init(struct dentry *root);
 
 /**
+ * gospan_mheap_arena_locked() - the arena of a chunk slot
+ * @h: the heap
+ * @ci: the chunk slot, below @h->nchunks
+ *
+ * Context: the heap lock held.
+ * Return: the arena, or NULL if gospan owns nothing in the chunk.
+ */
+static inline struct gospan_heap_arena *gospan_mheap_arena_locked(struct gospan_mheap *h,
+								  unsigned long ci)
+{
+	struct gospan_heap_arena *a;
+
+	a = rcu_dereference_protected(h->arenas[ci], lockdep_is_held(&h->lock));
+	return a == &gospan_no_arena ? NULL : a;
+}
+
+/**
  * gospan_span_of_rcu() - the in-use span holding an address (Go's spanOf)
  * @h: the heap
  * @p: any address

@@ -56,37 +56,3 @@ size_t gospan_size_roundup(size_t size)
 	return ALIGN(size, GOSPAN_PAGE_SIZE);
 }
 EXPORT_SYMBOL_NS_GPL(gospan_size_roundup, GOSPAN);
-
-/*
- * One row per class, with the columns and meanings of the comment table Go
- * prints into sizeclasses.go. max_waste is the share of a span lost when
- * every object is one byte larger than the previous class (the worst fit)
- * plus the tail; it is printed in hundredths of a percent, rounded.
- */
-static int sizeclasses_show(struct seq_file *m, void *unused)
-{
-	unsigned int c, prev = 0;
-
-	seq_puts(m, "class  bytes/obj  bytes/span  objects  tail_waste  max_waste  min_align\n");
-	for (c = 1; c < GOSPAN_NUM_SIZE_CLASSES; c++) {
-		u32 size = gospan_class_to_size[c];
-		u32 span = gospan_class_span_bytes(c);
-		u32 objects = span / size;
-		u32 tail = span - objects * size;
-		u64 waste = (u64)(size - prev - 1) * objects + tail;
-		u32 hundredths = div_u64(waste * 20000 + span, 2 * span);
-		u32 align = 1U << min_t(u32, __ffs(size), GOSPAN_PAGE_SHIFT);
-
-		seq_printf(m, "%5u  %9u  %10u  %7u  %10u  %5u.%02u%%  %9u\n",
-			   c, size, span, objects, tail,
-			   hundredths / 100, hundredths % 100, align);
-		prev = size;
-	}
-	return 0;
-}
-DEFINE_SHOW_ATTRIBUTE(sizeclasses);
-
-void gospan_msize_debugfs_init(struct dentry *root)
-{
-	debugfs_create_file("sizeclasses", 0444, root, NULL, &sizeclasses_fops);
-}

@@ -1,8 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * gospan's statistics (Go's runtime/mstats.go): gospan_read_memstats() and
- * the debugfs files memstats, classes and cpus. mstats.h has the counters;
- * the top of gospan.c explains the path that bumps them.
+ * gospan's statistics (Go's runtime/mstats.go), a layer on top of the
+ * allocator as mm/percpu-stats.c is on top of mm/percpu.c: mstats.h has
+ * the counters the hot paths bump (the top of gospan.c explains that
+ * path); this file folds them (gospan_read_memstats()) and has every
+ * debugfs view of the allocator's state: memstats, classes, cpus, caches,
+ * errors, pages and sizeclasses. It reads the other components; none of
+ * them reads it.
  *
  * Consistent without stopping the world. Go's ReadMemStats stops every P
  * to flush its mcache; gospan stops nobody. Every count lives in a per-CPU
@@ -47,8 +51,11 @@
 #include "gospan_trace.h"
 #include "internal.h"
 #include "mcache.h"
+#include "mheap.h"
+#include "mpagealloc.h"
 #include "mstats.h"
 #include "msize.h"
+#include "sizeclasses.h"
 #include "stack.h"
 
 struct gospan_mstats_cpu __percpu *gospan_mstats;
@@ -406,9 +413,178 @@ static int cpus_show(struct seq_file *m, void *unused)
 }
 DEFINE_SHOW_ATTRIBUTE(cpus);
 
+/*
+ * One row per cache, /proc/slabinfo-style. class: its span class; spans:
+ * "shared" with gospan_alloc() and the other caches of a size class, or
+ * "own"; active: objects allocated and not freed (frees read first, so
+ * never negative; gospan_cache_read_counts()); total: the objects the
+ * spans of its span class hold.
+ */
+static int caches_show(struct seq_file *m, void *unused)
+{
+	struct gospan_cache *c;
+
+	seq_puts(m, "# name                     objsize  elemsize class spans      active     total      allocs       frees  errors  align\n");
+	mutex_lock(&gospan_caches_mutex);
+	list_for_each_entry(c, &gospan_caches, list) {
+		struct gospan_mcentral *central = gospan_centrals[c->spanclass];
+		unsigned long flags, total;
+		u64 allocs, frees;
+
+		gospan_cache_read_counts(c, &allocs, &frees);
+		spin_lock_irqsave(&central->lock, flags);
+		total = central->nspans * central->nelems;
+		spin_unlock_irqrestore(&central->lock, flags);
+		seq_printf(m, "%-24s %9u %9u %5u %-6s %9llu %9lu %11llu %11llu %7ld %6u\n",
+			   c->name, c->size,
+			   c->spanclass == GOSPAN_TINY_SPANCLASS ? c->size : central->elemsize,
+			   c->spanclass,
+			   c->spanclass < GOSPAN_FIRST_PRIVATE_SPANCLASS ? "shared" : "own",
+			   allocs - frees, total, allocs, frees, atomic_long_read(&c->errors),
+			   c->align);
+	}
+	mutex_unlock(&gospan_caches_mutex);
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(caches);
+
+static int errors_show(struct seq_file *m, void *unused)
+{
+	unsigned int k;
+
+	for (k = 0; k < GOSPAN_NR_ERRORS; k++)
+		seq_printf(m, "%-36s %lu\n", gospan_error_name(k), gospan_error_count(k));
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(errors);
+
+/* The longest run of free pages: Go's merge over the level-0 summaries. */
+static unsigned long largest_free_run(const struct gospan_pagealloc *p)
+{
+	unsigned long i, run = 0, best = 0;
+
+	for (i = 0; i < 1UL << p->l0_bits; i++) {
+		u64 sum = p->summary[0][i];
+		unsigned long e = gospan_palloc_sum_end(sum);
+
+		best = max3(best, run + gospan_palloc_sum_start(sum),
+			    gospan_palloc_sum_max(sum));
+		run = e == GOSPAN_MAX_PACKED ? run + e : e;
+	}
+	return best;
+}
+
+static int pages_show(struct seq_file *m, void *unused)
+{
+	struct gospan_mheap *h = &gospan_heap;
+	unsigned long flags, owned, in_use, returned, grown, freed, large, arenas = 0;
+	unsigned long released, manual;
+	unsigned long largest, search, ci, i;
+	size_t spans_inuse, spans_sys;
+
+	spin_lock_irqsave(&h->lock, flags);
+	owned = h->pages_owned;
+	in_use = h->pages_in_use;
+	returned = h->pages_returned;
+	released = h->pages_released;
+	manual = h->pages_manual;
+	grown = h->blocks_grown;
+	freed = h->chunks_returned;
+	large = h->large_allocs - h->large_frees;
+	largest = largest_free_run(&h->pages);
+	search = h->pages.search_addr;
+	for (ci = 0; ci < h->nchunks; ci++)
+		arenas += !!gospan_mheap_arena_locked(h, ci);
+	spin_unlock_irqrestore(&h->lock, flags);
+	spin_lock_irqsave(&h->spanalloc.lock, flags);
+	spans_inuse = h->spanalloc.inuse;
+	spans_sys = h->spanalloc.sys;
+	spin_unlock_irqrestore(&h->spanalloc.lock, flags);
+
+	seq_printf(m, "page_size          %lu\n", GOSPAN_PAGE_SIZE);
+	seq_printf(m, "chunk_size         %lu\n", GOSPAN_CHUNK_BYTES);
+	seq_printf(m, "chunks_owned       %lu\n", arenas);
+	seq_printf(m, "chunk_slots        %lu\n", h->nchunks);
+	seq_printf(m, "pages_owned        %lu\n", owned);
+	seq_printf(m, "pages_in_use       %lu\n", in_use);
+	seq_printf(m, "pages_free         %lu  (in no span, per-CPU page caches included)\n",
+		   owned - in_use + gospan_pcache_pages());
+	seq_printf(m, "pages_released     %lu  (given back, still HeapSys: HeapReleased)\n",
+		   released);
+	seq_printf(m, "pages_stacks       %lu\n", manual);
+	seq_printf(m, "pages_returned     %lu  (given back since load)\n", returned);
+	seq_printf(m, "blocks_grown       %lu\n", grown);
+	seq_printf(m, "chunks_returned    %lu\n", freed);
+	seq_printf(m, "large_objects      %lu\n", large);
+	seq_printf(m, "span_descs_bytes   %zu of %zu\n", spans_inuse, spans_sys);
+	seq_printf(m, "largest_free_run   %lu\n", largest);
+	if (search == GOSPAN_MAX_SEARCH_ADDR)
+		seq_puts(m, "search_addr        none\n");
+	else
+		seq_printf(m, "search_addr        %lu\n", search);
+	gospan_held_show(m);
+	gospan_pcache_show(m);
+	seq_puts(m, "level0 summaries (index: start max end), non-empty only:\n");
+	spin_lock_irqsave(&h->lock, flags);
+	for (i = 0; i < 1UL << h->pages.l0_bits; i++) {
+		u64 sum = h->pages.summary[0][i];
+
+		if (sum)
+			seq_printf(m, "  %lu: %lu %lu %lu\n", i, gospan_palloc_sum_start(sum),
+				   gospan_palloc_sum_max(sum), gospan_palloc_sum_end(sum));
+	}
+	spin_unlock_irqrestore(&h->lock, flags);
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(pages);
+
+/*
+ * One row per class, with the columns and meanings of the comment table Go
+ * prints into sizeclasses.go. max_waste is the share of a span lost when
+ * every object is one byte larger than the previous class (the worst fit)
+ * plus the tail; it is printed in hundredths of a percent, rounded.
+ */
+static int sizeclasses_show(struct seq_file *m, void *unused)
+{
+	unsigned int c, prev = 0;
+
+	seq_puts(m, "class  bytes/obj  bytes/span  objects  tail_waste  max_waste  min_align\n");
+	for (c = 1; c < GOSPAN_NUM_SIZE_CLASSES; c++) {
+		u32 size = gospan_class_to_size[c];
+		u32 span = gospan_class_span_bytes(c);
+		u32 objects = span / size;
+		u32 tail = span - objects * size;
+		u64 waste = (u64)(size - prev - 1) * objects + tail;
+		u32 hundredths = div_u64(waste * 20000 + span, 2 * span);
+		u32 align = 1U << min_t(u32, __ffs(size), GOSPAN_PAGE_SHIFT);
+
+		seq_printf(m, "%5u  %9u  %10u  %7u  %10u  %5u.%02u%%  %9u\n",
+			   c, size, span, objects, tail,
+			   hundredths / 100, hundredths % 100, align);
+		prev = size;
+	}
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(sizeclasses);
+
+/**
+ * gospan_mstats_debugfs_init() - create the statistics files
+ * @root: gospan's debugfs directory
+ *
+ * memstats, classes, cpus, caches, errors, pages and sizeclasses. The
+ * scavenger, the heap profile, the RCU frees and the stacks show their own
+ * state in files they make themselves (mgcscavenge.c, mprof.c,
+ * rcufree.c, stack.c).
+ *
+ * Context: Process context, at module init.
+ */
 void gospan_mstats_debugfs_init(struct dentry *root)
 {
 	debugfs_create_file("memstats", 0444, root, NULL, &memstats_fops);
 	debugfs_create_file("classes", 0444, root, NULL, &classes_fops);
 	debugfs_create_file("cpus", 0444, root, NULL, &cpus_fops);
+	debugfs_create_file("caches", 0444, root, NULL, &caches_fops);
+	debugfs_create_file("errors", 0444, root, NULL, &errors_fops);
+	debugfs_create_file("pages", 0444, root, NULL, &pages_fops);
+	debugfs_create_file("sizeclasses", 0444, root, NULL, &sizeclasses_fops);
 }
