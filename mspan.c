@@ -146,7 +146,7 @@ static bool free_in_window(struct gospan_mspan *s, unsigned int idx)
  * the first free into a full span, or the one that frees the last live
  * object of a partial one.
  */
-static void count_frees(struct gospan_mspan *s, unsigned int count)
+static __always_inline void count_frees(struct gospan_mspan *s, unsigned int count)
 {
 	struct gospan_mcentral *c;
 	int list, n, ac;
@@ -164,6 +164,13 @@ static void count_frees(struct gospan_mspan *s, unsigned int count)
 	}
 }
 
+/* gospan_span_allocated(), inlined into the frees of this file. */
+static __always_inline bool span_allocated(struct gospan_mspan *s, unsigned int idx)
+{
+	return (READ_ONCE(s->alloc_bits[BIT_WORD(idx)]) & BIT_MASK(idx)) &&
+	       !test_bit(idx, s->freed_bits) && !free_in_window(s, idx);
+}
+
 /**
  * gospan_span_allocated() - whether an object is allocated
  * @s: a span of small objects; the caller is in an RCU read-side section
@@ -179,8 +186,7 @@ static void count_frees(struct gospan_mspan *s, unsigned int count)
  */
 bool gospan_span_allocated(struct gospan_mspan *s, unsigned int idx)
 {
-	return (READ_ONCE(s->alloc_bits[BIT_WORD(idx)]) & BIT_MASK(idx)) &&
-	       !test_bit(idx, s->freed_bits) && !free_in_window(s, idx);
+	return span_allocated(s, idx);
 }
 
 /**
@@ -205,7 +211,7 @@ enum gospan_free_error gospan_span_free_remote(struct gospan_mspan *s, const voi
 
 	if (idx >= s->nelems || s->base + (unsigned long)idx * s->elemsize != (unsigned long)p)
 		return GOSPAN_FREE_INTERIOR;
-	if (!gospan_span_allocated(s, idx))
+	if (!span_allocated(s, idx))
 		return GOSPAN_FREE_NOT_ALLOCATED;
 	/* Before the object can be folded and handed out again. */
 	if (tracked)
@@ -248,7 +254,7 @@ unsigned int gospan_span_free_remote_many(struct gospan_mspan *s, void **objs,
 			break;
 		idx = gospan_span_obj_index(s, objs[k]);
 		if (s->base + (unsigned long)idx * s->elemsize != p ||
-		    !gospan_span_allocated(s, idx) ||
+		    !span_allocated(s, idx) ||
 		    (mask[BIT_WORD(idx)] & BIT_MASK(idx)))
 			break;
 		/* Before the object can be folded and handed out again. */
