@@ -136,7 +136,7 @@ static bool retire_locked(struct gospan_mcentral *c, struct gospan_mspan *s, boo
  * up. The span is not empty then; that free finds it listed with nothing
  * allocated and retires it through gospan_mcentral_note_free(), after it
  * was counted (mstats.c). The barrier pairs with the free's
- * atomic_inc_return(). Lock held.
+ * atomic_add_return(). Lock held.
  */
 static bool sweep_empty(struct gospan_mcentral *c, struct gospan_mspan *s)
 {
@@ -316,7 +316,7 @@ static void place_locked(struct gospan_mcentral *c, struct gospan_mspan *s,
  * where it was before (cached, or on another list), so did not move it:
  * if it was the first free into a full span or the free of the last live
  * object, do what it would have done. The barrier pairs with the full
- * barrier of the free's atomic_inc_return() before it reads in_list:
+ * barrier of the free's atomic_add_return() before it reads in_list:
  * either the free sees the span placed (and calls
  * gospan_mcentral_note_free(), which finds it placed or released) or this
  * sees its count. Lock held. Return: true if the span was released (the

@@ -31,7 +31,6 @@
 #include <linux/minmax.h>
 #include <linux/mm.h>
 #include <linux/rcupdate.h>
-#include <linux/seq_file.h>
 #include <linux/slab.h>
 #include <linux/string.h>
 #include <linux/vmalloc.h>

@@ -1,18 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Rounding request sizes to size classes, and the sizeclasses
- * table in debugfs. The classes themselves are generated (sizeclasses.c);
- * see the top of gospan.c for where they sit in the allocation path.
+ * Rounding request sizes to size classes. The classes themselves are
+ * generated (sizeclasses.c), and mstats.c shows them in debugfs; see the
+ * top of gospan.c for where they sit in the allocation path.
  */
 #include <linux/align.h>
 #include <linux/bitops.h>
 #include <linux/cache.h>
-#include <linux/debugfs.h>
 #include <linux/init.h>
-#include <linux/math64.h>
-#include <linux/minmax.h>
 #include <linux/module.h>
-#include <linux/seq_file.h>
 
 #include "gospan.h"
 #include "internal.h"

@@ -153,7 +153,7 @@ static __always_inline void count_frees(struct gospan_mspan *s, unsigned int cou
 
 	this_cpu_add(gospan_mstats->class[s->spanclass].frees, count);
 	n = atomic_add_return(count, &s->nfreed);
-	list = smp_load_acquire(&s->in_list);	/* see place_locked() */
+	list = smp_load_acquire(&s->in_list);	/* see place_checked() in mcentral.c */
 	ac = READ_ONCE(s->alloc_count);
 	if (list == GOSPAN_LIST_FULL ||
 	    (list == GOSPAN_LIST_PARTIAL && n - (int)count < ac && ac <= n)) {

@@ -5,8 +5,9 @@
  * the counters the hot paths bump (the top of gospan.c explains that
  * path); this file folds them (gospan_read_memstats()) and has every
  * debugfs view of the allocator's state: memstats, classes, cpus, caches,
- * errors, pages and sizeclasses. It reads the other components; none of
- * them reads it.
+ * errors, pages and sizeclasses. It reads the other components through
+ * what they export; what they call in it is the counters' upkeep (a
+ * private class retired, its counts for its cache).
  *
  * Consistent without stopping the world. Go's ReadMemStats stops every P
  * to flush its mcache; gospan stops nobody. Every count lives in a per-CPU
@@ -121,7 +122,7 @@ static void fold_class(unsigned int spc, u64 *mallocs, u64 *frees, u64 *req, u64
  * @frees: set to its objects freed, at most @mallocs
  *
  * For a cache with a span class of its own, whose objects are exactly the
- * class's, however they are freed (gospan.c's caches file). Rule 2 keeps
+ * class's, however they are freed (the caches file). Rule 2 keeps
  * frees below mallocs but for one thing: a double free that raced with a
  * first free is counted, then taken back by the CPU that finds it, which
  * a reader may see in that order. @frees is capped at @mallocs for it.
@@ -572,9 +573,9 @@ DEFINE_SHOW_ATTRIBUTE(sizeclasses);
  * @root: gospan's debugfs directory
  *
  * memstats, classes, cpus, caches, errors, pages and sizeclasses. The
- * scavenger, the heap profile, the RCU frees and the stacks show their own
- * state in files they make themselves (mgcscavenge.c, mprof.c,
- * rcufree.c, stack.c).
+ * scavenger, the heap profile, the RCU frees, the stacks and fail_grow
+ * fault injection have files their components make (mgcscavenge.c,
+ * mprof.c, rcufree.c, stack.c, mheap.c).
  *
  * Context: Process context, at module init.
  */
