@@ -1160,6 +1160,27 @@ static __always_inline void *cache_alloc_done(struct gospan_cache *cache, void *
 	return p;
 }
 
+/*
+ * cache_alloc_done() for the objects of a bulk allocation. When nothing
+ * but zeroing is on (init_on_alloc, or __GFP_ZERO), one loop zeroes them,
+ * as gospan_alloc_hook() would, without two calls an object.
+ */
+static void cache_alloc_done_bulk(struct gospan_cache *cache, void **objs, size_t nr,
+				  gfp_t gfp, unsigned long caller)
+{
+	size_t i;
+
+	if (!IS_ENABLED(CONFIG_DEBUG_KMEMLEAK) && !static_branch_unlikely(&gospan_mprof_on) &&
+	    !trace_gospan_alloc_enabled()) {
+		if (gospan_alloc_zeroes(gfp, cache->spanclass))
+			for (i = 0; i < nr; i++)
+				memset(objs[i], 0, cache->size);
+		return;
+	}
+	for (i = 0; i < nr; i++)
+		cache_alloc_done(cache, objs[i], gfp, caller);
+}
+
 /* Flags a cache refuses: gospan.h's, and __GFP_ZERO with a constructor. */
 static __always_inline bool cache_refuses(struct gospan_cache *cache, gfp_t gfp,
 					  unsigned long caller)
@@ -1294,8 +1315,7 @@ int gospan_cache_alloc_bulk(struct gospan_cache *cache, gfp_t gfp, size_t nr,
 		gospan_cache_free_bulk(cache, i, objs);
 		return 0;
 	}
-	for (i = 0; i < nr; i++)
-		cache_alloc_done(cache, objs[i], gfp, _RET_IP_);
+	cache_alloc_done_bulk(cache, objs, nr, gfp, _RET_IP_);
 	return nr;
 }
 EXPORT_SYMBOL_NS_GPL(gospan_cache_alloc_bulk, GOSPAN);

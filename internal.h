@@ -127,12 +127,18 @@ extern unsigned long gospan_noinit_classes[];
  * whether to sample it). Tracepoints are gospan.c's (they name the
  * caller); the free hook runs before the object can be reused.
  */
+/* Whether an object of span class spc is zeroed when allocated with gfp. */
+static __always_inline bool gospan_alloc_zeroes(gfp_t gfp, unsigned int spc)
+{
+	/* __GFP_ZERO never reaches a class with a constructor: refused. */
+	return unlikely(want_init_on_alloc(gfp)) &&
+	       ((gfp & __GFP_ZERO) || !test_bit(spc, gospan_noinit_classes));
+}
+
 static __always_inline void gospan_alloc_hook(void *p, size_t size, size_t req,
 					      gfp_t gfp, unsigned int spc, bool sample)
 {
-	/* __GFP_ZERO never reaches a class with a constructor: refused. */
-	if (unlikely(want_init_on_alloc(gfp)) &&
-	    ((gfp & __GFP_ZERO) || !test_bit(spc, gospan_noinit_classes)))
+	if (gospan_alloc_zeroes(gfp, spc))
 		memset(p, 0, size);
 	kmemleak_alloc(p, req, 1, gfp);
 	if (sample)

@@ -566,7 +566,10 @@ static void init_on_alloc_free(struct kunit *test)
 	unpin();
 }
 
-/* Bulk allocation and free of every size class, and of tiny objects. */
+/*
+ * Bulk allocation and free of every size class, and of tiny objects; with
+ * __GFP_ZERO, every object comes zeroed.
+ */
 static void bulk_every_class(struct kunit *test)
 {
 	const unsigned int n = 300;
@@ -592,6 +595,14 @@ static void bulk_every_class(struct kunit *test)
 		for (i = 1; i < nr; i++)
 			KUNIT_EXPECT_GE_MSG(test, (char *)objs[i] - (char *)objs[i - 1],
 					    (long)size, "size %u", size);
+		gospan_cache_free_bulk(c, nr, objs);
+		/* __GFP_ZERO: every object zeroed, the ones just dirtied too. */
+		KUNIT_ASSERT_EQ_MSG(test,
+				    gospan_cache_alloc_bulk(c, GFP_KERNEL | __GFP_ZERO, nr, objs),
+				    (int)nr, "size %u", size);
+		for (i = 0; i < nr; i++)
+			KUNIT_EXPECT_FALSE_MSG(test, memchr_inv(objs[i], 0, size),
+					       "size %u object %u not zeroed", size, i);
 		gospan_cache_free_bulk(c, nr, objs);
 		gospan_cache_destroy(c);
 	}
