@@ -716,25 +716,23 @@ void gospan_free(const void *ptr)
 	if (unlikely(ZERO_OR_NULL_PTR(ptr)))
 		return;
 	/* Preemption off: an RCU read-side section for the arena too. */
-	if (likely(gospan_mcache_lock_fast())) {
-		/*
-		 * Class 0 (large, or not an object) has no window: not taken.
-		 * The class's record is one register for the compiler, which
-		 * would otherwise keep the class and the mcaches apart.
-		 */
-		pcp = gospan_mcache_rec(gospan_spanclass_of_rcu(ptr));
-		OPTIMIZER_HIDE_VAR(pcp);
-		if (likely(__gospan_mcache_free_fast(pcp, ptr))) {
-			gospan_mcache_unlock_fast();
-			goto freed;
-		}
+	if (unlikely(!gospan_mcache_lock_fast())) {
+		free_checked(NULL, ptr, _RET_IP_);
+		return;
+	}
+	/*
+	 * Class 0 (large, or not an object) has no window: not taken. The
+	 * class's record is one register for the compiler, which would
+	 * otherwise keep the class and the mcaches apart.
+	 */
+	pcp = gospan_mcache_rec(gospan_spanclass_of_rcu(ptr));
+	OPTIMIZER_HIDE_VAR(pcp);
+	if (unlikely(!__gospan_mcache_free_fast(pcp, ptr))) {
 		gospan_mcache_unlock_keep_preempt();
 		free_missed(NULL, ptr, gospan_mcache_rec_class(pcp), _RET_IP_);
 		return;
 	}
-	free_checked(NULL, ptr, _RET_IP_);
-	return;
-freed:
+	gospan_mcache_unlock_fast();
 	if (trace_gospan_free_enabled())
 		trace_free(ptr, gospan_mcache_rec_class(pcp), NULL, _RET_IP_);
 }
@@ -1258,18 +1256,16 @@ void gospan_cache_free(struct gospan_cache *cache, void *obj)
 {
 	if (unlikely(!obj))
 		return;
-	if (likely(gospan_mcache_lock_fast())) {
-		if (likely(__gospan_mcache_free_fast(cache->pcp, obj))) {
-			gospan_mcache_unlock_fast();
-			goto freed;
-		}
+	if (unlikely(!gospan_mcache_lock_fast())) {
+		free_checked(cache, obj, _RET_IP_);
+		return;
+	}
+	if (unlikely(!__gospan_mcache_free_fast(cache->pcp, obj))) {
 		gospan_mcache_unlock_keep_preempt();
 		free_missed(cache, obj, cache->spanclass, _RET_IP_);
 		return;
 	}
-	free_checked(cache, obj, _RET_IP_);
-	return;
-freed:
+	gospan_mcache_unlock_fast();
 	this_cpu_inc(cache->counts->frees);
 	if (trace_gospan_free_enabled())
 		trace_free(obj, cache->spanclass, cache, _RET_IP_);
