@@ -40,9 +40,15 @@
  *  3. If the window is empty, or frees from other CPUs wait in its word,
  *     the slow path folds them in (Go's sweep, one word at a time), or
  *     claims the span's next word with free objects (nextFreeIndex and
- *     refillAllocCache). If the span is full, refill hands it back to its
- *     mcentral and takes one with free objects (uncacheSpan and cacheSpan,
- *     under one hold of the mcentral's lock), sweeping it first.
+ *     refillAllocCache). If the span is full, refill takes a span with
+ *     free objects that the CPU keeps, and keeps the full one: a CPU keeps
+ *     a few spans of each class beside the one it allocates from (its
+ *     mcentral's nkept_max, enough for 128 objects, 1 MiB for all classes;
+ *     as SLUB keeps per-CPU partial slabs), and frees their objects in
+ *     place (mcache.c). With none to take, the kept span filled longest
+ *     ago makes way, if the CPU keeps as many as it may, and goes back to
+ *     the mcentral, which hands out one with free objects (uncacheSpan and
+ *     cacheSpan, under one hold of its lock), sweeping it first.
  *  4. If the mcentral has no span with free objects, not even a kept empty
  *     one, it grows: the mheap allocates a run of pages for a new span,
  *     from this CPU's page cache when it is short (Go's pageCache: 64
@@ -77,7 +83,9 @@
  *     span lookup either; gospan_free() finds the class in two loads (the
  *     chunk's arena, then the page's class byte: mheap.h). The object's
  *     index, and whether the pointer is an object's start, come from one
- *     multiply (gospan_fastdiv(), mspan.h).
+ *     multiply (gospan_fastdiv(), mspan.h). An object of a span the CPU
+ *     keeps is freed the same way, its alloc bit cleared, after a span
+ *     lookup (free_missed(), still inside the fast path's section).
  *  b. Any other object (a span another CPU holds, or none) has its bit set
  *     in the span's freed_bits with an atomic test-and-set: mimalloc's
  *     thread-free list, as a bitmap; but for PREEMPT_RT, in the section the
@@ -99,7 +107,9 @@
  *
  *  - a free into the window refuses an object whose window bit or freed
  *    bit is set; a free in place refuses one whose alloc bit is clear or
- *    freed bit set (both by the CPU that owns those bits);
+ *    freed bit set (both by the CPU that owns those bits: the span's
+ *    holder, which allocates from it or keeps it; a kept span has no
+ *    window, so its alloc bits alone say which objects are free);
  *  - a freed-bit free refuses an object whose alloc bit is clear, and its
  *    test-and-set refuses one freed elsewhere already (two CPUs freeing
  *    the same object: one of them wins the bit); it also looks at the
@@ -199,9 +209,10 @@
  *  1. the mcache's busy flag (gospan_mcache_local.busy, per CPU; mcache.h):
  *     a trylock, never waited for. Taken with preemption off by the fast
  *     paths, and with migration off by the slow paths on PREEMPT_RT (so
- *     that they may take the locks below). Protects the CPU's windows and
- *     tiny block, and the alloc bits of the spans the CPU holds; its
- *     stackcache (stack.h) and its page cache (mpagecache.c).
+ *     that they may take the locks below). Protects the CPU's windows,
+ *     kept spans and tiny block, and the alloc bits and alloc_count of the
+ *     spans the CPU holds; its stackcache (stack.h) and its page cache
+ *     (mpagecache.c).
  *  2. gospan_mcentral.lock (per span class; mcentral.h): the class's span
  *     lists, sweepgen, nspans, and the alloc bits of the listed spans.
  *     Beside it, never nested with it: a stackpool's lock (per order) and
@@ -225,10 +236,12 @@
  * held, or a softirq), and these spinlock_t sleep: no path takes one
  * with preemption or interrupts disabled by gospan itself (the fast
  * paths take none; the slow paths hold the busy flag with migration off
- * there; the free path's RCU section is rcu_read_lock(), preemptible on
- * RT, where a fast free that missed goes there; elsewhere it frees the
- * object in the section the fast path opened, with preemption still off
- * and the busy flag released: free_missed()). The span map and span
+ * there; a fast free that missed frees an object of a span its CPU holds
+ * in place, with preemption off and the busy flag held, which takes no
+ * lock; any other object's free goes, on RT, to an RCU section that is
+ * rcu_read_lock(), preemptible there, and elsewhere it is freed in the
+ * section the fast path opened, with preemption still off and the busy
+ * flag released: free_missed()). The span map and span
  * descriptors are read without a lock under RCU: arenas and descriptors,
  * of small-object and large spans alike, are reused only after a grace
  * period. gospan_caches_mutex (cache list, private span classes) is taken
@@ -253,8 +266,9 @@
  * refill_window() (mcache.c); sweep is gospan_span_sweep() and, a word at
  * a time, the folds (mspan.c); mcentral.partialSwept/Unswept and
  * fullSwept/Unswept are the mcentral's lists, plus a bounded empty list
- * Go does not need (its GC frees spans in bulk); mheap and pageAlloc are
- * as in Go.
+ * Go does not need (its GC frees spans in bulk); the spans each CPU keeps
+ * per class are not Go's either (its Ps never free: their objects come
+ * back by sweeping); mheap and pageAlloc are as in Go.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -607,17 +621,24 @@ static noinline void trace_free(const void *p, unsigned int spc, struct gospan_c
 	trace_gospan_free(p, spc, cache ? cache->name : NULL, caller);
 }
 
-/* The end of a slow free: count and trace it, or report why it was refused. */
+/* The end of a free that took the object: count and trace it. */
+static __always_inline void free_counted(struct gospan_cache *cache, const void *p,
+					 unsigned int spc, unsigned long caller)
+{
+	if (cache)
+		this_cpu_inc(cache->counts->frees);
+	if (trace_gospan_free_enabled())
+		trace_free(p, spc, cache, caller);
+}
+
+/* The end of a slow free: free_counted(), or report why it was refused. */
 static bool free_done(struct gospan_cache *cache, const void *p, unsigned int spc,
 		      enum gospan_free_error err, unsigned long caller)
 {
 	enum gospan_error kind;
 
 	if (likely(err == GOSPAN_FREE_OK)) {
-		if (cache)
-			this_cpu_inc(cache->counts->frees);
-		if (trace_gospan_free_enabled())
-			trace_gospan_free(p, spc, cache ? cache->name : NULL, caller);
+		free_counted(cache, p, spc, caller);
 		return true;
 	}
 	if (err == GOSPAN_FREE_WRONG_CACHE || err == GOSPAN_FREE_STACK)
@@ -667,37 +688,74 @@ static noinline bool free_checked(struct gospan_cache *cache, const void *p,
 	return free_done(cache, p, spc, err, caller);
 }
 
+/* The span of p if it is one of class spc's (not tiny blocks), else NULL. */
+static struct gospan_mspan *span_of_class(const void *p, unsigned int spc)
+{
+	struct gospan_mspan *s;
+
+	if (!spc || spc == GOSPAN_TINY_SPANCLASS)
+		return NULL;
+	s = gospan_span_of_rcu(&gospan_heap, p);
+	return s && s->spanclass == spc ? s : NULL;
+}
+
 /*
- * A fast free that missed, in the section the fast path opened: the
- * mcache is released (gospan_mcache_unlock_keep_preempt()), preemption is
- * still off. An object of another CPU's span, or of no CPU's, is freed
- * here with its freed bit, in that RCU read-side section, with none of
- * free_checked()'s second look. Not on PREEMPT_RT, where the mcentral lock
- * that gospan_span_free_remote() may take sleeps. Its answer stands, a
- * refusal too: tried again later, a double free that lost a race could
- * find the object handed out again, and free someone's live object.
- * Whatever it does not try (no span of the class, a span this CPU holds,
- * tiny objects, large ones, RT) goes to free_checked().
+ * Whether this CPU's mcache, locked by a fast path, frees an object of s
+ * in place (gospan_mcache_free_held()): s is a span this CPU holds, one it
+ * keeps or the one it allocates from (which the fast path turned down: a
+ * bad pointer, or init_on_free); but not on PREEMPT_RT with init_on_free,
+ * whose zeroing must not run with preemption off there.
+ */
+static bool held_here(struct gospan_mspan *s)
+{
+	return READ_ONCE(s->cpu) == smp_processor_id() &&
+	       !(IS_ENABLED(CONFIG_PREEMPT_RT) && want_init_on_free());
+}
+
+/*
+ * A fast free that missed, in the section the fast path opened, with the
+ * mcache still locked. An object of a span this CPU holds is freed in
+ * place (held_here()). An object of another CPU's span, or of no CPU's,
+ * is freed with its freed bit, with the mcache released
+ * (gospan_mcache_unlock_keep_preempt()) but preemption still off, in that
+ * RCU read-side section, with none of free_checked()'s second look; not
+ * on PREEMPT_RT, where the mcentral lock that gospan_span_free_remote()
+ * may take sleeps. Either answer stands, a refusal too: tried again later,
+ * a double free that lost a race could find the object handed out again,
+ * and free someone's live object. Whatever it does not try (no span of
+ * the class, tiny objects, large ones, another CPU's span on RT, init_on_free
+ * on RT) goes to free_checked().
  */
 static noinline void free_missed(struct gospan_cache *cache, const void *p, unsigned int spc,
 				 unsigned long caller)
 {
-	struct gospan_mspan *s = NULL;
+	struct gospan_mspan *s = span_of_class(p, spc);
 	enum gospan_free_error err;
 
-	if (!IS_ENABLED(CONFIG_PREEMPT_RT) && spc && spc != GOSPAN_TINY_SPANCLASS) {
-		s = gospan_span_of_rcu(&gospan_heap, p);
-		if (s && (s->spanclass != spc || READ_ONCE(s->cpu) == raw_smp_processor_id()))
-			s = NULL;
+	if (s && held_here(s)) {
+		if (likely(gospan_mcache_free_kept(gospan_mcache_rec(spc), s, p))) {
+			gospan_mcache_unlock_fast();
+			free_counted(cache, p, spc, caller);
+			return;
+		}
+		err = gospan_mcache_free_held(this_cpu_ptr(gospan_mcaches), s, p, true);
+		gospan_mcache_unlock_fast();
+		free_done(cache, p, spc, err, caller);
+		return;
 	}
-	if (!s) {
+	gospan_mcache_unlock_keep_preempt();
+	/* Not this CPU's span: only RT's init_on_free let one through. */
+	if (IS_ENABLED(CONFIG_PREEMPT_RT) || !s) {
 		preempt_enable();
 		free_checked(cache, p, caller);
 		return;
 	}
 	err = gospan_span_free_remote(s, p, true);
 	preempt_enable();
-	free_done(cache, p, spc, err, caller);
+	if (likely(err == GOSPAN_FREE_OK))
+		free_counted(cache, p, spc, caller);
+	else
+		free_done(cache, p, spc, err, caller);
 }
 
 /**
@@ -728,7 +786,6 @@ void gospan_free(const void *ptr)
 	pcp = gospan_mcache_rec(gospan_spanclass_of_rcu(ptr));
 	OPTIMIZER_HIDE_VAR(pcp);
 	if (unlikely(!__gospan_mcache_free_fast(pcp, ptr))) {
-		gospan_mcache_unlock_keep_preempt();
 		free_missed(NULL, ptr, gospan_mcache_rec_class(pcp), _RET_IP_);
 		return;
 	}
@@ -1261,7 +1318,6 @@ void gospan_cache_free(struct gospan_cache *cache, void *obj)
 		return;
 	}
 	if (unlikely(!__gospan_mcache_free_fast(cache->pcp, obj))) {
-		gospan_mcache_unlock_keep_preempt();
 		free_missed(cache, obj, cache->spanclass, _RET_IP_);
 		return;
 	}
@@ -1345,21 +1401,41 @@ static size_t free_run(struct gospan_cache *cache, void **objs, size_t n,
 	return taken;
 }
 
+/*
+ * In gospan_cache_free_bulk()'s locked loop, after the fast path turned p
+ * down: free it in place if it is an object of a span this CPU holds, as
+ * free_missed() does. Return: false if it is not (*err untouched).
+ */
+static bool free_kept_bulk(struct gospan_cache *cache, void *p, enum gospan_free_error *err)
+{
+	struct gospan_mspan *s = span_of_class(p, cache->spanclass);
+
+	if (!s || !held_here(s))
+		return false;
+	if (gospan_mcache_free_kept(cache->pcp, s, p))
+		*err = GOSPAN_FREE_OK;
+	else
+		*err = gospan_mcache_free_held(this_cpu_ptr(gospan_mcaches), s, p, true);
+	return true;
+}
+
 /**
  * gospan_cache_free_bulk() - free objects, like kmem_cache_free_bulk()
  * @cache: the cache
  * @nr: how many
  * @objs: the objects (NULLs are skipped)
  *
- * Objects of the span this CPU allocates from are freed under one lock of
- * its mcache, in place; a run of objects of another span, with one atomic
- * OR per word of its freed bits (SLUB's detached freelists, as bitmaps);
- * anything else one by one, through the checked slow path.
+ * Objects of the spans this CPU holds (the one it allocates from, and
+ * those it keeps) are freed under one lock of its mcache, in place; a run
+ * of objects of another span, with one atomic OR per word of its freed
+ * bits (SLUB's detached freelists, as bitmaps); anything else one by one,
+ * through the checked slow path.
  *
  * Context: Any context; never sleeps.
  */
 void gospan_cache_free_bulk(struct gospan_cache *cache, size_t nr, void **objs)
 {
+	enum gospan_free_error err = GOSPAN_FREE_OK;
 	size_t i = 0, done, k, freed, run;
 
 	while (i < nr) {
@@ -1369,8 +1445,12 @@ void gospan_cache_free_bulk(struct gospan_cache *cache, size_t nr, void **objs)
 			for (; i < nr; i++) {
 				if (!objs[i])
 					continue;
-				if (!__gospan_mcache_free_fast(cache->pcp, objs[i]))
-					break;
+				if (!__gospan_mcache_free_fast(cache->pcp, objs[i])) {
+					/* A span this CPU keeps: in place too. */
+					if (!free_kept_bulk(cache, objs[i], &err) ||
+					    err != GOSPAN_FREE_OK)
+						break;
+				}
 				freed++;
 			}
 			gospan_mcache_unlock_fast();
@@ -1378,6 +1458,12 @@ void gospan_cache_free_bulk(struct gospan_cache *cache, size_t nr, void **objs)
 			for (k = done; trace_gospan_free_enabled() && k < i; k++)
 				if (objs[k])
 					trace_free(objs[k], cache->spanclass, cache, _RET_IP_);
+			if (err != GOSPAN_FREE_OK) {
+				/* Refused in place: the answer stands (free_missed()). */
+				free_done(cache, objs[i++], cache->spanclass, err, _RET_IP_);
+				err = GOSPAN_FREE_OK;
+				continue;
+			}
 		}
 		if (i >= nr)
 			break;

@@ -210,6 +210,10 @@ void gospan_report_stack(enum gospan_error kind, const void *ptr, unsigned long 
  * @heap_free: free in the page allocator (the scavenger's to give back)
  * @pcache: free in the per-CPU page caches
  * @empty_spans: in spans the mcentrals keep empty
+ * @kept_spans: in spans the CPUs keep beside those they allocate from
+ *	(struct gospan_mcache_class) that have objects free as their CPU sees
+ *	them: not all free, but a drain gives them to every CPU, or back to
+ *	the heap when they are empty
  * @stacks: in stack blocks and large stacks nobody uses
  * @retain: the pages the scavenger last decided to keep, in use or not
  */
@@ -217,6 +221,7 @@ struct gospan_held {
 	unsigned long heap_free;
 	unsigned long pcache;
 	unsigned long empty_spans;
+	unsigned long kept_spans;
 	unsigned long stacks;
 	unsigned long retain;
 };

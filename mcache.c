@@ -1,9 +1,22 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Go's mcache (runtime/mcache.go): refill (nextFree), the slow paths of the
- * window (mcache.h has the fast paths), bulk allocation, the tiny
- * allocator, draining. The top of gospan.c places it in the allocation
- * path (steps 2 and 3).
+ * window (mcache.h has the fast paths), the spans a CPU keeps, bulk
+ * allocation, the tiny allocator, draining. The top of gospan.c places it
+ * in the allocation path (steps 2 and 3).
+ *
+ * Kept spans (struct gospan_mcache_class's @kept, SLUB's per-CPU partial
+ * slabs): a span the window leaves full stays with the CPU, up to its
+ * mcentral's nkept_max (and GOSPAN_KEPT_PAGES for all classes), and refill
+ * takes a kept span with an object to hand out before it asks the
+ * mcentral. While kept, a span is
+ * the CPU's as the one it allocates from is (@cpu, the alloc bits, and
+ * alloc_count, which counts the alloc bits set), except that no window
+ * covers it: its alloc bits alone say which objects are free, its
+ * objects freed on this CPU clear them in place, and those freed
+ * elsewhere set freed bits, folded when the span is installed again. It
+ * is on no mcentral list (in_list is GOSPAN_LIST_NONE), so frees never
+ * move it; a drain gives every kept span back.
  */
 #include <linux/bitops.h>
 #include <linux/cpu.h>
@@ -115,15 +128,20 @@ static bool refill_window(struct gospan_mcache_class *rec)
 
 	if (!s)
 		return false;
-	avail = gospan_span_fold_word(s, rec->word, rec->window);
+	avail = READ_ONCE(*rec->remote) ? gospan_span_fold_word(s, rec->word, rec->window) : 0;
 	if (avail) {
 		WRITE_ONCE(rec->window, rec->window | avail);
 		return true;
 	}
 	if (rec->window)
 		return true;
+	/*
+	 * The other words: the window's own has nothing to claim, since this
+	 * CPU frees its objects into the window, and its frees from elsewhere
+	 * were just folded.
+	 */
 	nw = BITS_TO_LONGS(s->nelems);
-	for (i = 1, w = rec->word; i <= nw; i++) {
+	for (i = 1, w = rec->word; i < nw; i++) {
 		if (++w == nw)
 			w = 0;
 		avail = gospan_span_claim_word(s, w);
@@ -135,16 +153,21 @@ static bool refill_window(struct gospan_mcache_class *rec)
 	return false;
 }
 
-/* Give back the window of the class's span, and return the span (or NULL). */
+/*
+ * Give back the window of the class's span, and return the span (or NULL),
+ * still this CPU's: its alloc bits exact, and counted in its alloc_count.
+ */
 static struct gospan_mspan *detach(struct gospan_mcache_class *rec)
 {
 	struct gospan_mspan *s = gospan_mcache_span(rec);
-	unsigned int w = rec->word;
+	unsigned int w = rec->word, i, count = 0;
 	unsigned long window;
 
 	if (!s)
 		return NULL;
-	window = rec->window | gospan_span_fold_word(s, w, rec->window);
+	window = rec->window;
+	if (READ_ONCE(*rec->remote))
+		window |= gospan_span_fold_word(s, w, window);
 	WRITE_ONCE(s->alloc_bits[w], s->alloc_bits[w] & ~window);
 	WRITE_ONCE(rec->seq, rec->seq + 1);
 	smp_wmb();	/* see set_window() */
@@ -156,17 +179,127 @@ static struct gospan_mspan *detach(struct gospan_mcache_class *rec)
 	rec->base = 0;
 	smp_wmb();	/* the fields before seq even */
 	WRITE_ONCE(rec->seq, rec->seq + 1);
-	WRITE_ONCE(s->cpu, -1);
+	for (i = 0; i < BITS_TO_LONGS(s->nelems); i++)
+		count += hweight_long(s->alloc_bits[i]);
+	WRITE_ONCE(s->alloc_count, count);
 	return s;
 }
 
-/* Give the class's span back to its mcentral, window and all. */
+/*
+ * Whether a span this CPU keeps has an object to hand out: one whose
+ * alloc bit is clear, or one freed from elsewhere. A positive nfreed means
+ * freed bits not yet folded (a free sets its bit before it counts it, and
+ * a fold uncounts only the bits it takes; the acquire orders the claim's
+ * read of the bits after it), and with every alloc bit set they are all
+ * objects a claim will honour.
+ */
+static bool kept_has_room(const struct gospan_mspan *s)
+{
+	return s->alloc_count < s->nelems || atomic_read_acquire(&s->nfreed) > 0;
+}
+
+/* Count s, just put on or taken off a kept list, in or out of lc's pages. */
+static void kept_count(struct gospan_mcache_local *lc, struct gospan_mspan *s, int sign)
+{
+	long pages = sign * (long)s->npages;
+
+	WRITE_ONCE(lc->kept_pages, lc->kept_pages + pages);
+	if (s->alloc_count < s->nelems)
+		WRITE_ONCE(lc->kept_room_pages, lc->kept_room_pages + pages);
+}
+
+/*
+ * Let go of the class's span (after detach()): this CPU keeps it, at the
+ * tail of its kept list, if it keeps fewer than its mcentral's nkept_max
+ * (and fewer pages than GOSPAN_KEPT_PAGES in all). With the list full, the
+ * first kept span without room makes way for it, the one filled longest
+ * ago: a list of spans that stay full would turn keeping off, and the span
+ * filled last is the likeliest to see its objects freed soon. Tiny blocks
+ * are never freed in place: their spans are not kept. Return: the span the
+ * caller gives to the mcentral, cpu -1 (@s or the one that made way), or
+ * NULL.
+ */
+static struct gospan_mspan *keep(struct gospan_mcache_class *rec, unsigned int spc,
+				 struct gospan_mspan *s)
+{
+	struct gospan_mcache_local *lc = this_cpu_ptr(&gospan_mcache_local);
+	struct gospan_mspan *out = s;
+
+	if (!s)
+		return NULL;
+	if (spc == GOSPAN_TINY_SPANCLASS ||
+	    lc->kept_pages + s->npages > GOSPAN_KEPT_PAGES)
+		goto give;
+	if (rec->nkept >= gospan_centrals[spc]->nkept_max) {
+		list_for_each_entry(out, &rec->kept, list)
+			if (!kept_has_room(out))
+				break;
+		if (list_entry_is_head(out, &rec->kept, list)) {
+			out = s;
+			goto give;
+		}
+		list_del_init(&out->list);
+		kept_count(lc, out, -1);
+		WRITE_ONCE(rec->nkept, rec->nkept - 1);
+	} else {
+		out = NULL;
+	}
+	list_add_tail(&s->list, &rec->kept);
+	kept_count(lc, s, 1);
+	WRITE_ONCE(rec->nkept, rec->nkept + 1);
+	if (!out)
+		return NULL;
+give:
+	WRITE_ONCE(out->cpu, -1);
+	return out;
+}
+
+/*
+ * The first span this CPU keeps that has an object to hand out, off the
+ * list: the one that most recently regained room, as a free on this CPU
+ * puts a span that was full first (gospan_mcache_free_held()).
+ */
+static struct gospan_mspan *take_kept(struct gospan_mcache_class *rec)
+{
+	struct gospan_mspan *s;
+
+	list_for_each_entry(s, &rec->kept, list) {
+		if (kept_has_room(s)) {
+			list_del_init(&s->list);
+			kept_count(this_cpu_ptr(&gospan_mcache_local), s, -1);
+			WRITE_ONCE(rec->nkept, rec->nkept - 1);
+			return s;
+		}
+	}
+	return NULL;
+}
+
+/* Let go of the class's span: kept, or given to the mcentral. */
 static void uncache(struct gospan_mcache_class *rec, unsigned int spc)
 {
-	struct gospan_mspan *s = detach(rec);
+	struct gospan_mspan *s = keep(rec, spc, detach(rec));
 
 	if (s)
 		gospan_mcentral_uncache_span(gospan_centrals[spc], s);
+}
+
+/* Give every span of the class CPU cpu holds back to its mcentral. */
+static void uncache_all(struct gospan_mcache_class *rec, unsigned int spc, unsigned int cpu)
+{
+	struct gospan_mcache_local *lc = per_cpu_ptr(&gospan_mcache_local, cpu);
+	struct gospan_mspan *s = detach(rec), *next;
+
+	if (s) {
+		WRITE_ONCE(s->cpu, -1);
+		gospan_mcentral_uncache_span(gospan_centrals[spc], s);
+	}
+	list_for_each_entry_safe(s, next, &rec->kept, list) {
+		list_del_init(&s->list);
+		kept_count(lc, s, -1);
+		WRITE_ONCE(s->cpu, -1);
+		gospan_mcentral_uncache_span(gospan_centrals[spc], s);
+	}
+	WRITE_ONCE(rec->nkept, 0);
 }
 
 /*
@@ -215,11 +348,22 @@ static void *next_free(struct gospan_mcache **mcp, unsigned int spc, gfp_t gfp)
 	struct gospan_mcentral *c = gospan_centrals[spc];
 	struct gospan_mcache *mc = *mcp;
 	struct gospan_mcache_class *rec = &mc->cls[spc];
-	struct gospan_mspan *s;
+	struct gospan_mspan *s, *old;
 	unsigned long w;
 
 	if (!refill_window(rec)) {
-		s = gospan_mcentral_cache_span(c, detach(rec));
+		/* A span this CPU keeps, then the mcentral's (Go's cacheSpan). */
+		s = take_kept(rec);
+		/* Kept for sure if s was taken: that made room. */
+		old = keep(rec, spc, detach(rec));
+		if (s) {
+			install(rec, s);
+			if (likely(rec->window))
+				goto take;
+			/* Not reached (kept_has_room() says why); as good as full. */
+			old = keep(rec, spc, detach(rec));
+		}
+		s = gospan_mcentral_cache_span(c, old);
 		if (!s) {
 			/* Growing may sleep: never with the mcache locked. */
 			gospan_mcache_unlock_slow(mc);
@@ -240,6 +384,7 @@ static void *next_free(struct gospan_mcache **mcp, unsigned int spc, gfp_t gfp)
 		}
 		install(rec, s);
 	}
+take:
 	w = rec->window;
 	if (unlikely(!w))
 		return NULL;
@@ -274,17 +419,64 @@ void *gospan_mcache_alloc_slow(unsigned int spanclass, gfp_t gfp)
 }
 
 /**
+ * gospan_mcache_free_held() - free an object of a span this CPU holds
+ * @mc: this CPU's mcache, locked
+ * @s: the object's span, which this CPU holds (@s->cpu is this CPU: the
+ *	span it allocates from, or one it keeps); the caller is in an RCU
+ *	read-side section
+ * @p: the object
+ * @tracked: @p was registered with kmemleak
+ *
+ * In place, with no atomic instruction: into the window if @p is in the
+ * window's word, else by clearing its alloc bit (this CPU owns them),
+ * which the next claim of its word finds. A kept span counts the object
+ * out of its alloc_count, and one that was full goes first on the kept
+ * list. Bad pointers are refused as the fast path would refuse them.
+ *
+ * Context: Any context but NMI; the caller reports the answer.
+ * Return: GOSPAN_FREE_OK, or why @p was refused (nothing is changed then).
+ */
+enum gospan_free_error gospan_mcache_free_held(struct gospan_mcache *mc,
+					       struct gospan_mspan *s, const void *p,
+					       bool tracked)
+{
+	struct gospan_mcache_class *rec = &mc->cls[s->spanclass];
+	bool allocating = gospan_mcache_span(rec) == s, in_window;
+	unsigned long idx, w, bit, alloc;
+
+	gospan_mcache_assert_held(smp_processor_id());
+	idx = gospan_span_obj_index(s, p);
+	if (idx >= s->nelems || s->base + idx * s->elemsize != (unsigned long)p)
+		return GOSPAN_FREE_INTERIOR;
+	w = BIT_WORD(idx);
+	bit = BIT_MASK(idx);
+	alloc = s->alloc_bits[w];
+	in_window = allocating && w == rec->word;
+	if ((READ_ONCE(s->freed_bits[w]) & bit) ||
+	    (in_window ? rec->window & bit : !(alloc & bit)))
+		return GOSPAN_FREE_NOT_ALLOCATED;
+	if (tracked)
+		gospan_free_hook(p, s->elemsize, s->spanclass);
+	if (in_window) {
+		WRITE_ONCE(rec->window, rec->window | bit);
+	} else {
+		WRITE_ONCE(s->alloc_bits[w], alloc & ~bit);
+		if (!allocating)
+			gospan_kept_freed(rec, s);
+	}
+	rec->nfree++;
+	return GOSPAN_FREE_OK;
+}
+
+/**
  * gospan_mcache_free() - free a small object, the slow way
  * @s: its span; the caller is in an RCU read-side section
  * @p: the object
  * @tracked: @p was registered with kmemleak
  *
- * For what __gospan_mcache_free_fast() did not take. An object of the span
- * this CPU allocates from is freed in place, with no atomic instruction:
- * into the window if it is in the window's word, else by clearing its
- * alloc bit (this CPU owns the span's alloc bits), which the next claim of
- * its word finds. Bad pointers there are reported as the fast path would.
- * Any other object is freed by setting its freed bit.
+ * For what the fast paths did not take. An object of a span this CPU
+ * holds is freed in place (gospan_mcache_free_held()); any other object,
+ * or any object while this CPU's mcache is busy, by setting its freed bit.
  *
  * Context: Any context but NMI.
  * Return: GOSPAN_FREE_OK, or why @p was refused (nothing is changed then).
@@ -292,47 +484,24 @@ void *gospan_mcache_alloc_slow(unsigned int spanclass, gfp_t gfp)
 enum gospan_free_error gospan_mcache_free(struct gospan_mspan *s, const void *p,
 					  bool tracked)
 {
-	struct gospan_mcache_class *rec;
-	unsigned long idx, w, bit, alloc;
 	enum gospan_free_error err;
 	struct gospan_mcache *mc;
-	bool in_window;
 
 	/*
 	 * Held by another CPU, or by none: a freed bit. A stale look is
 	 * harmless: only this CPU makes the span its own, and a freed bit is
-	 * right for any span.
+	 * right for any span. Under the lock the look is exact.
 	 */
 	if (READ_ONCE(s->cpu) != raw_smp_processor_id())
 		return gospan_span_free_remote(s, p, tracked);
 	mc = gospan_mcache_lock_slow();
 	if (!mc)
 		return gospan_span_free_remote(s, p, tracked);
-	rec = &mc->cls[s->spanclass];
-	if (gospan_mcache_span(rec) != s) {
+	if (READ_ONCE(s->cpu) != smp_processor_id()) {
 		gospan_mcache_unlock_slow(mc);
 		return gospan_span_free_remote(s, p, tracked);
 	}
-	idx = gospan_span_obj_index(s, p);
-	w = BIT_WORD(idx);
-	bit = BIT_MASK(idx);
-	alloc = s->alloc_bits[w];
-	in_window = w == rec->word;
-	if (idx >= s->nelems || s->base + idx * s->elemsize != (unsigned long)p) {
-		err = GOSPAN_FREE_INTERIOR;
-	} else if ((READ_ONCE(s->freed_bits[w]) & bit) ||
-		   (in_window ? rec->window & bit : !(alloc & bit))) {
-		err = GOSPAN_FREE_NOT_ALLOCATED;
-	} else {
-		if (tracked)
-			gospan_free_hook(p, s->elemsize, s->spanclass);
-		if (in_window)
-			WRITE_ONCE(rec->window, rec->window | bit);
-		else
-			WRITE_ONCE(s->alloc_bits[w], alloc & ~bit);
-		rec->nfree++;
-		err = GOSPAN_FREE_OK;
-	}
+	err = gospan_mcache_free_held(mc, s, p, tracked);
 	gospan_mcache_unlock_slow(mc);
 	return err;
 }
@@ -539,7 +708,7 @@ static void drain_mcache(unsigned int cpu, unsigned int spc)
 		tiny_retire(per_cpu_ptr(&gospan_mcache_local, cpu));
 	for (i = 1; i < GOSPAN_NUM_SPAN_CLASSES; i++)
 		if (spc == GOSPAN_ALL_SPANCLASSES || spc == i)
-			uncache(&mc->cls[i], i);
+			uncache_all(&mc->cls[i], i, cpu);
 	/* Everything: the seeds' flushallmcaches, stacks and pages too. */
 	if (spc == GOSPAN_ALL_SPANCLASSES) {
 		gospan_stackcache_flush(cpu);
@@ -666,9 +835,15 @@ int gospan_mcache_init(void)
 		destroy_workqueue(drain_wq);
 		return -ENOMEM;
 	}
-	for_each_possible_cpu(cpu)
-		for (spc = 0; spc < GOSPAN_NUM_SPAN_CLASSES; spc++)
-			per_cpu_ptr(gospan_mcaches, cpu)->cls[spc].remote = &gospan_no_remote;
+	for_each_possible_cpu(cpu) {
+		for (spc = 0; spc < GOSPAN_NUM_SPAN_CLASSES; spc++) {
+			struct gospan_mcache_class *rec;
+
+			rec = &per_cpu_ptr(gospan_mcaches, cpu)->cls[spc];
+			rec->remote = &gospan_no_remote;
+			INIT_LIST_HEAD(&rec->kept);
+		}
+	}
 	ret = cpuhp_setup_state_nocalls(CPUHP_BP_PREPARE_DYN, "gospan:dead",
 					NULL, gospan_cpu_dead);
 	if (ret < 0) {

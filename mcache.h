@@ -13,6 +13,7 @@
 #include <linux/lockdep.h>
 #include <linux/percpu.h>
 #include <linux/preempt.h>
+#include <linux/sizes.h>
 #include <linux/types.h>
 
 #include "internal.h"
@@ -37,10 +38,18 @@
  * @sbytes: bytes from @sbase that the span's objects cover; 0 likewise
  * @word: the word of the span's bitmaps the window stands for
  * @nmalloc: objects this CPU handed out from its windows (mstats.c)
- * @nfree: objects this CPU freed into its span (mstats.c)
+ * @nfree: objects this CPU freed into its spans (mstats.c)
  * @sbase: the span's base
  * @seq: odd while @remote, @word or @base change, so that another CPU can
  *	read them consistently (gospan_span_free_remote())
+ * @kept: spans of the class this CPU keeps beside the one it allocates
+ *	from, linked through their @list (SLUB's per-CPU partial slabs): at
+ *	most the mcentral's @nkept_max; those that regained room on this CPU
+ *	first, the ones it filled last. Their alloc bits
+ *	are this CPU's, exact (no window), and their @alloc_count counts
+ *	them; their @cpu is this CPU. An object of one that is freed on this
+ *	CPU is free again at once, in place (gospan_mcache_free_held()).
+ * @nkept: spans on @kept
  *
  * Every field belongs to the CPU, under its mcache lock (struct
  * gospan_mcache_local); other CPUs only read @remote, @word, @window and
@@ -60,6 +69,8 @@ struct gospan_mcache_class {
 	unsigned long nfree;
 	unsigned long sbase;
 	u32 seq;
+	u32 nkept;
+	struct list_head kept;
 } __aligned(128);
 
 /* What a window's @remote points at when there is no span: always 0. */
@@ -129,6 +140,11 @@ static inline struct gospan_mspan *gospan_mcache_peek(const struct gospan_mcache
  *	state of the spans it holds.
  * @tiny: the current tiny block (Go's tiny), 0 if none
  * @tinyoffset: the next free byte in it
+ * @kept_pages: pages of the spans the CPU keeps (struct
+ *	gospan_mcache_class's @kept), at most GOSPAN_KEPT_PAGES
+ * @kept_room_pages: those of them in spans with objects free as this CPU
+ *	sees them (alloc_count below nelems): what a drain makes available to
+ *	every CPU, or gives back to the heap, which the shrinker counts
  *
  * A static per-CPU variable, so that the fast paths test and set @busy
  * with one %gs-relative instruction each. The cache never holds @busy
@@ -139,7 +155,12 @@ struct gospan_mcache_local {
 	unsigned int busy;
 	unsigned int tinyoffset;
 	unsigned long tiny;
+	unsigned long kept_pages;
+	unsigned long kept_room_pages;
 };
+
+/* The most pages of kept spans one CPU holds, all classes together: 1 MiB. */
+#define GOSPAN_KEPT_PAGES	(SZ_1M / GOSPAN_PAGE_SIZE)
 
 DECLARE_PER_CPU(struct gospan_mcache_local, gospan_mcache_local);
 
@@ -380,8 +401,74 @@ static __always_inline bool __gospan_mcache_free_fast(struct gospan_mcache_class
 	return true;
 }
 
+/*
+ * An object of s, a span this CPU keeps (on rec's list), was freed in
+ * place: count it out of alloc_count. A span that was full has room now:
+ * it goes first, to be taken first, and counts for the shrinker (struct
+ * gospan_mcache_local's @kept_room_pages).
+ */
+static inline void gospan_kept_freed(struct gospan_mcache_class *rec, struct gospan_mspan *s)
+{
+	unsigned int n = s->alloc_count;
+
+	if (n == s->nelems) {
+		list_move(&s->list, &rec->kept);
+		__this_cpu_add(gospan_mcache_local.kept_room_pages, s->npages);
+	}
+	WRITE_ONCE(s->alloc_count, n - 1);
+}
+
+/**
+ * gospan_mcache_free_kept() - free an object of a span this CPU keeps
+ * @pcp: the span class in every CPU's mcache (gospan_mcache_rec())
+ * @s: the object's span, of that class, with @s->cpu this CPU: the span
+ *	it allocates from, or one it keeps; the caller is in an RCU
+ *	read-side section
+ * @p: the object
+ *
+ * The fast paths' second try, inlined after a span lookup: an object of
+ * a kept span that is allocated and not freed elsewhere has its alloc bit
+ * cleared (this CPU owns them), with no atomic instruction. The span that
+ * the window is over is not taken (the first try turned it down), nor is
+ * anything else: gospan_mcache_free_held() then gives the answer, and
+ * zeroes for init_on_free. @pcp's @fastdiv is the class's: this CPU
+ * allocated from @s, so it installed the class since the class began.
+ *
+ * Context: Any context but NMI; this CPU's mcache locked.
+ * Return: true if it freed @p.
+ */
+static __always_inline bool gospan_mcache_free_kept(struct gospan_mcache_class __percpu *pcp,
+						    struct gospan_mspan *s, const void *p)
+{
+	unsigned long off = (unsigned long)p - s->base, idx, w, bit, alloc;
+	unsigned int n;
+
+	if (unlikely(want_init_on_free()) || s->base == __this_cpu_read(pcp->sbase))
+		return false;
+	if (unlikely(!gospan_fastdiv(off, __this_cpu_read(pcp->fastdiv), &idx) ||
+		     idx >= s->nelems))
+		return false;
+	w = BIT_WORD(idx);
+	bit = BIT_MASK(idx);
+	alloc = s->alloc_bits[w];
+	if (unlikely(!(alloc & bit) || (READ_ONCE(s->freed_bits[w]) & bit)))
+		return false;
+	kmemleak_free(p);
+	WRITE_ONCE(s->alloc_bits[w], alloc & ~bit);
+	n = s->alloc_count;
+	if (unlikely(n == s->nelems))
+		gospan_kept_freed(this_cpu_ptr(pcp), s);
+	else
+		WRITE_ONCE(s->alloc_count, n - 1);
+	__this_cpu_inc(pcp->nfree);
+	return true;
+}
+
 enum gospan_free_error gospan_mcache_free(struct gospan_mspan *s, const void *p,
 					  bool tracked);
+enum gospan_free_error gospan_mcache_free_held(struct gospan_mcache *mc,
+					       struct gospan_mspan *s, const void *p,
+					       bool tracked);
 unsigned int gospan_mcache_alloc_batch(unsigned int spanclass, void **objs,
 				       unsigned int n, gfp_t gfp);
 void *gospan_mcache_alloc_tiny(size_t size, gfp_t gfp);

@@ -80,6 +80,8 @@ int gospan_mcentral_init(struct gospan_mcentral *c, unsigned int spanclass,
 	/* Enough empty spans for 128 objects, at most 256 KiB, 1 .. 16. */
 	c->nempty_max = clamp(min_t(unsigned long, DIV_ROUND_UP(128, max(c->nelems, 1U)),
 				    SZ_256K / bytes), 1UL, 16UL);
+	c->nkept_max = clamp(min_t(unsigned long, DIV_ROUND_UP(128, max(c->nelems, 1U)),
+				   SZ_128K / bytes), 1UL, 16UL);
 	c->sweepgen = 2;
 	INIT_LIST_HEAD(&c->empty);
 	INIT_LIST_HEAD(&c->partial[0]);

@@ -51,6 +51,9 @@
  *	gospan_mcentral_reclaim() gives them back)
  * @nempty: spans on @empty
  * @nempty_max: the bound: enough spans for 128 objects, at most 256 KiB
+ * @nkept_max: how many spans of the class each CPU keeps beside the one
+ *	it allocates from (struct gospan_mcache_class's @kept): enough for
+ *	128 objects, at most 128 KiB, 1 .. 16
  * @nspans: spans of the class, wherever they are
  * @typesafe: the class of a GOSPAN_TYPESAFE_BY_RCU cache: a span that
  *	leaves it keeps its pages out of the heap for a grace period (set
@@ -77,6 +80,7 @@ struct gospan_mcentral {
 	struct list_head empty;
 	unsigned int nempty;
 	unsigned int nempty_max;
+	unsigned int nkept_max;
 	unsigned long nspans;
 	bool typesafe;
 };

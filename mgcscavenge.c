@@ -309,6 +309,7 @@ void gospan_held_free_pages(struct gospan_held *held, bool reclaim)
 {
 	struct gospan_mheap *h = &gospan_heap;
 	unsigned long flags;
+	unsigned int cpu;
 
 	spin_lock_irqsave(&h->lock, flags);
 	held->heap_free = h->pages_owned - h->pages_in_use;
@@ -316,6 +317,9 @@ void gospan_held_free_pages(struct gospan_held *held, bool reclaim)
 	/* Pages in the page caches are in pages_in_use already. */
 	held->pcache = gospan_pcache_pages();
 	held->empty_spans = empty_span_pages(reclaim);
+	held->kept_spans = 0;
+	for_each_possible_cpu(cpu)
+		held->kept_spans += READ_ONCE(per_cpu(gospan_mcache_local, cpu).kept_room_pages);
 	held->stacks = gospan_stack_free_pages(reclaim);
 	held->retain = READ_ONCE(scav.retain);
 }
@@ -326,7 +330,7 @@ static unsigned long shrink_count(struct shrinker *s, struct shrink_control *sc)
 	unsigned long pages;
 
 	gospan_held_free_pages(&held, true);
-	pages = held.heap_free + held.pcache + held.empty_spans + held.stacks;
+	pages = held.heap_free + held.pcache + held.empty_spans + held.kept_spans + held.stacks;
 	return pages ? pages << GOSPAN_PAGE_ORDER : SHRINK_EMPTY;
 }
 
@@ -428,6 +432,8 @@ void gospan_held_show(struct seq_file *m)
 	seq_printf(m, "  per_cpu_pcache     %lu  (per-CPU page caches)\n", held.pcache);
 	seq_printf(m, "  empty_spans        %lu  (mcentrals' kept empty spans)\n",
 		   held.empty_spans);
+	seq_printf(m, "  kept_spans         %lu  (spans CPUs keep, with objects free)\n",
+		   held.kept_spans);
 	seq_printf(m, "  stack_free         %lu  (stack pools and stackcaches)\n", held.stacks);
 }
 

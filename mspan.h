@@ -36,7 +36,7 @@ enum gospan_span_state {
 /**
  * struct gospan_mspan - a run of gospan pages (Go's mspan)
  * @list: link in the list of whoever holds the span (an mcentral's span
- *	set, an mcache), or in the span allocator's free list
+ *	set, an mcache's kept spans), or in the span allocator's free list
  * @heap: the heap it came from (its descriptor goes back there)
  * @base: address of the first byte
  * @npages: length in gospan pages
@@ -44,14 +44,16 @@ enum gospan_span_state {
  * @spanclass: size class (and cache) of its objects; 0 for a large object
  * @nelems: number of objects
  * @alloc_count: objects allocated as of the last sweep (meaningful while
- *	no mcache holds the span)
+ *	no mcache holds the span), or, while a CPU keeps it beside the span it
+ *	allocates from, its alloc bits set (struct gospan_mcache_class)
  * @divmul: ceil(2^32 / @elemsize), to divide by the object size
  * @elemsize: object size in bytes
  * @limit: end of the last object
  * @nfreed: objects freed since the last sweep (bits set in @freed_bits)
  * @in_list: which of its mcentral's lists holds it (enum gospan_span_list)
- * @cpu: the CPU whose mcache holds it, -1 if none (for the free path's look
- *	at that CPU's window: gospan_span_free_remote())
+ * @cpu: the CPU whose mcache holds it (allocates from it, or keeps it), -1
+ *	if none: that CPU frees its objects in place; others look at that
+ *	CPU's window (gospan_span_free_remote())
  * @rcu: a released span's descriptor is reused only after a grace period,
  *	so that a free racing with the release never touches another span
  * @tiny_state: for tiny-block spans, per 16-byte block: bit o set while an

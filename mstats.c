@@ -291,8 +291,11 @@ static void class_row(unsigned int spc, struct class_row *r)
 	u64 req, samples;
 
 	memset(r, 0, sizeof(*r));
-	for_each_online_cpu(cpu)
-		r->cached += READ_ONCE(gospan_mcache_of(cpu)->cls[spc].remote) != &gospan_no_remote;
+	for_each_online_cpu(cpu) {
+		struct gospan_mcache_class *rec = &gospan_mcache_of(cpu)->cls[spc];
+
+		r->cached += (READ_ONCE(rec->remote) != &gospan_no_remote) + READ_ONCE(rec->nkept);
+	}
 	spin_lock_irqsave(&c->lock, flags);
 	for (i = 0; i < 2; i++) {
 		list_for_each_entry(s, &c->partial[i], list)
@@ -324,7 +327,8 @@ static void class_row_print(struct seq_file *m, const char *name, unsigned int s
 /*
  * The classes table, zsmalloc-style: a row per span class with an mcentral
  * (the size classes, "tiny", and private classes as pN), then a Total row.
- * cached: CPUs holding a span of it; partial/full: spans on its mcentral's
+ * cached: spans CPUs hold (those they allocate from, and those they keep:
+ * mcache.c); partial/full: spans on its mcentral's
  * lists; inuse/free: objects; mallocs/frees: since load (Go's BySize);
  * tail: bytes lost at the ends of its spans; round: bytes lost rounding the
  * live objects up to the class size, estimated from the mean rounding of a
@@ -369,9 +373,10 @@ DEFINE_SHOW_ATTRIBUTE(classes);
 
 /*
  * Each online CPU's mcache: the spans it holds (class:objects free in the
- * window/objects in the span),
- * its tiny block (offset of the next free byte), and its own counters,
- * which a reader folds with the other CPUs' (they are never flushed).
+ * window/objects in the span, and +N for the N more spans of the class it
+ * keeps), its tiny block (offset of the next free byte), and its own
+ * counters, which a reader folds with the other CPUs' (they are never
+ * flushed).
  */
 static int cpus_show(struct seq_file *m, void *unused)
 {
@@ -400,11 +405,17 @@ static int cpus_show(struct seq_file *m, void *unused)
 		/* A racy look: the CPU may swap its spans meanwhile; RCU keeps them. */
 		rcu_read_lock();
 		for (spc = 1; spc < GOSPAN_NUM_SPAN_CLASSES; spc++) {
+			unsigned int kept = READ_ONCE(mc->cls[spc].nkept);
+			struct gospan_mspan *s;
 			unsigned long window;
-			struct gospan_mspan *s = gospan_mcache_peek(&mc->cls[spc], &window);
 
+			s = gospan_mcache_peek(&mc->cls[spc], &window);
 			if (s)
 				seq_printf(m, " %u:%lu/%u", spc, hweight_long(window), s->nelems);
+			else if (kept)
+				seq_printf(m, " %u:", spc);
+			if (kept)
+				seq_printf(m, "+%u", kept);
 		}
 		rcu_read_unlock();
 		seq_putc(m, '\n');

@@ -140,13 +140,15 @@ static unsigned long span_pages(void)
 }
 
 /*
- * A span whose objects are all freed stays on its mcentral's empty list, up
- * to a bound, or goes back to the mheap; shrink gives back the kept ones.
+ * A span whose objects are all freed stays with the CPU that filled it (up
+ * to its class's nkept_max, beside the one it allocates from) or on its
+ * mcentral's empty list, up to a bound, or goes back to the mheap; shrink
+ * gives back the kept ones.
  */
 static void span_returns_to_heap(struct kunit *test)
 {
 	struct gospan_cache *c = gospan_cache_create("back", 3000, 0, 0, ctor_magic);
-	void **objs = kunit_kcalloc(test, 100, sizeof(void *), GFP_KERNEL);
+	void **objs = kunit_kcalloc(test, 200, sizeof(void *), GFP_KERNEL);
 	struct gospan_mcentral *central;
 	unsigned long in_use;
 	unsigned int i;
@@ -155,26 +157,28 @@ static void span_returns_to_heap(struct kunit *test)
 	KUNIT_ASSERT_NOT_NULL(test, c);
 	KUNIT_ASSERT_GE(test, c->spanclass, (unsigned int)GOSPAN_FIRST_PRIVATE_SPANCLASS);
 	central = gospan_centrals[c->spanclass];
-	/* 5 objects in a span of 2 pages: 20 spans, more than the class keeps. */
+	/* 5 objects in a span of 2 pages: 40 spans, more than are kept. */
 	KUNIT_ASSERT_EQ(test, central->nelems, 5U);
-	KUNIT_ASSERT_LT(test, central->nempty_max, 19U);
+	KUNIT_ASSERT_LT(test, central->nkept_max + central->nempty_max, 39U);
 	in_use = span_pages();
 	migrate_disable();
-	for (i = 0; i < 100; i++)
+	for (i = 0; i < 200; i++)
 		objs[i] = gospan_cache_alloc(c, GFP_ATOMIC);
 	migrate_enable();
-	KUNIT_EXPECT_EQ(test, span_pages(), in_use + 20 * central->npages);
+	KUNIT_EXPECT_EQ(test, span_pages(), in_use + 40 * central->npages);
 	/*
-	 * The 19 full spans nobody holds: each one's last free empties it;
-	 * the mcentral keeps nempty_max of them for reuse, the rest go back.
+	 * The CPU holds the span it allocates from and the first nkept_max
+	 * it filled, freed or not; it gave the others back full. Of those,
+	 * each one's last free empties it: the mcentral keeps nempty_max of
+	 * them for reuse, the rest go back.
 	 */
-	for (i = 0; i < 100; i++) {
+	for (i = 0; i < 200; i++) {
 		KUNIT_ASSERT_NOT_NULL(test, objs[i]);
 		gospan_cache_free(c, objs[i]);
 	}
 	KUNIT_EXPECT_EQ(test, central->nempty, central->nempty_max);
 	KUNIT_EXPECT_EQ(test, span_pages(),
-			in_use + (central->nempty_max + 1) * central->npages);
+			in_use + (1 + central->nkept_max + central->nempty_max) * central->npages);
 	/* The rest goes with shrink, which drains the mcaches. */
 	KUNIT_EXPECT_EQ(test, gospan_cache_shrink(c), 0);
 	KUNIT_EXPECT_EQ(test, central->nempty, 0U);
@@ -189,16 +193,21 @@ static void ctor_semantics(struct kunit *test)
 {
 	unsigned long zeroes = gospan_error_count(GOSPAN_ERR_BAD_FLAGS);
 	struct gospan_cache *c;
+	unsigned int calls;
 	u32 *a, *b;
 
 	ctor_calls = 0;
 	c = gospan_cache_create("ctor", 200, 0, 0, ctor_magic);
 	KUNIT_ASSERT_NOT_NULL(test, c);
+	/* One CPU: another would carve (and construct) a span of its own. */
+	migrate_disable();
 	a = gospan_cache_alloc(c, GFP_KERNEL);
-	KUNIT_ASSERT_NOT_NULL(test, a);
-	KUNIT_EXPECT_EQ(test, *a, 0x60598a9U);
-	KUNIT_EXPECT_EQ(test, ctor_calls, gospan_centrals[c->spanclass]->nelems);
+	calls = ctor_calls;
 	b = gospan_cache_alloc(c, GFP_KERNEL);
+	migrate_enable();
+	KUNIT_ASSERT_TRUE(test, a && b);
+	KUNIT_EXPECT_EQ(test, *a, 0x60598a9U);
+	KUNIT_EXPECT_EQ(test, calls, gospan_centrals[c->spanclass]->nelems);
 	KUNIT_EXPECT_EQ(test, *b, 0x60598a9U);
 	KUNIT_EXPECT_EQ(test, ctor_calls, gospan_centrals[c->spanclass]->nelems);
 	/* __GFP_ZERO would destroy the constructed state: refused. */
@@ -294,7 +303,7 @@ static void bulk_all_or_nothing(struct kunit *test)
 {
 	/* A class of its own (the constructor): only this case grows it. */
 	struct gospan_cache *c = gospan_cache_create("bulk", 96, 0, 0, ctor_magic);
-	void **objs = kunit_kcalloc(test, 100, sizeof(void *), GFP_KERNEL);
+	void **objs = kunit_kcalloc(test, 200, sizeof(void *), GFP_KERNEL);
 	static struct gospan_memstats before, after;
 	unsigned int i;
 

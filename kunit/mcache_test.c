@@ -3,8 +3,8 @@
  * KUnit tests for the window fast path (mcache.[ch], mspan.c): every row
  * of the double-free argument at the top of gospan.c, interrupts that use
  * a class while a task is inside its fast path, windows over a span's
- * last word, spans that move between CPUs while remote frees land, and
- * bulk allocation of every size class.
+ * last word, the spans a CPU keeps, spans that move between CPUs while
+ * remote frees land, and bulk allocation of every size class.
  */
 #include <kunit/test.h>
 #include <linux/completion.h>
@@ -405,6 +405,144 @@ static void window_last_word(struct kunit *test)
 }
 
 /*
+ * Spans a CPU keeps (its mcentral's nkept_max beside the one it allocates
+ * from): 1 KiB objects, 8 to a span, as many as they hold. Freed on the
+ * same CPU, every object is free again in place, with no freed bit; the
+ * spans stay with the CPU, and the next batch is the same objects with no
+ * new span. A double free there is refused on the same CPU and on
+ * another; a free from another CPU comes back through the owner's fold;
+ * and a shrink gives every kept span back.
+ */
+static void kept_spans(struct kunit *test)
+{
+	struct gospan_cache *c = gospan_cache_create("kept", 1024, 0, 0, ctor_nop);
+	struct gospan_mcentral *central;
+	struct gospan_mcache_class *rec;
+	unsigned int i, n, kept;
+	unsigned long nspans;
+	void **objs, **again;
+	u64 frees;
+
+	KUNIT_ASSERT_NOT_NULL(test, c);
+	central = gospan_centrals[c->spanclass];
+	KUNIT_ASSERT_EQ(test, central->nelems, 8U);
+	KUNIT_ASSERT_GE(test, central->nkept_max, 2U);
+	n = (central->nkept_max + 1) * central->nelems;
+	objs = kunit_kcalloc(test, n, sizeof(void *), GFP_KERNEL);
+	again = kunit_kcalloc(test, n, sizeof(void *), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, objs);
+	KUNIT_ASSERT_NOT_NULL(test, again);
+	pin(test, 0);
+	rec = &gospan_mcache_of(0)->cls[c->spanclass];
+	for (i = 0; i < n; i++) {
+		objs[i] = gospan_cache_alloc(c, GFP_KERNEL);
+		KUNIT_ASSERT_NOT_NULL(test, objs[i]);
+	}
+	nspans = READ_ONCE(central->nspans);
+	KUNIT_EXPECT_EQ(test, nspans, (unsigned long)central->nkept_max + 1);
+	KUNIT_EXPECT_EQ(test, rec->nkept, central->nkept_max);
+	frees = frees_now();
+	for (i = 0; i < n; i++)
+		gospan_cache_free(c, objs[n - 1 - i]);
+	KUNIT_EXPECT_EQ(test, frees_now() - frees, (u64)n);
+	for (i = 0, kept = 0; i < n; i++) {
+		struct gospan_mspan *s = gospan_span_of(objs[i]);
+
+		KUNIT_EXPECT_EQ(test, READ_ONCE(s->cpu), 0);
+		KUNIT_EXPECT_EQ(test, atomic_read(&s->nfreed), 0);
+		kept += s != gospan_mcache_span(rec) && !(i % central->nelems);
+	}
+	KUNIT_EXPECT_EQ(test, kept, central->nkept_max);
+
+	/* Freed again, on CPU 0 and on CPU 1: refused, and counted once. */
+	gospan_cache_free(c, objs[0]);
+	gospan_free(objs[1]);
+	pin(test, 1);
+	gospan_cache_free(c, objs[2]);
+	gospan_expect_reports(test, 3);
+	KUNIT_EXPECT_EQ(test, frees_now() - frees, (u64)n);
+
+	/* The same objects again, from the same spans: no span added. */
+	pin(test, 0);
+	for (i = 0; i < n; i++) {
+		again[i] = gospan_cache_alloc(c, GFP_KERNEL);
+		KUNIT_ASSERT_NOT_NULL(test, again[i]);
+	}
+	KUNIT_EXPECT_EQ(test, READ_ONCE(central->nspans), nspans);
+	sort(objs, n, sizeof(void *), cmp_ptr, NULL);
+	sort(again, n, sizeof(void *), cmp_ptr, NULL);
+	for (i = 0; i < n; i++)
+		KUNIT_EXPECT_PTR_EQ(test, objs[i], again[i]);
+
+	/* Freed from CPU 1: freed bits, folded back by CPU 0, then a double free. */
+	pin(test, 1);
+	for (i = 0; i < n; i++)
+		gospan_cache_free(c, again[i]);
+	pin(test, 0);
+	for (i = 0; i < n; i++) {
+		again[i] = gospan_cache_alloc(c, GFP_KERNEL);
+		KUNIT_ASSERT_NOT_NULL(test, again[i]);
+	}
+	KUNIT_EXPECT_EQ(test, READ_ONCE(central->nspans), nspans);
+	pin(test, 1);
+	gospan_cache_free(c, again[0]);
+	pin(test, 0);
+	gospan_cache_free(c, again[0]);
+	gospan_expect_reports(test, 4);
+	for (i = 1; i < n; i++)
+		gospan_cache_free(c, again[i]);
+	unpin();
+	KUNIT_EXPECT_EQ(test, gospan_cache_live(c), 0L);
+	/* A shrink takes them all back, kept spans too. */
+	KUNIT_EXPECT_EQ(test, gospan_cache_shrink(c), 0);
+	KUNIT_EXPECT_EQ(test, rec->nkept, 0U);
+	gospan_cache_destroy(c);
+}
+
+/*
+ * Spans that stay full make way: a CPU that filled nkept_max + 1 spans
+ * with objects that live on, then as many with objects it frees at once,
+ * keeps the later ones, and frees their objects in place (no freed bit).
+ */
+static void kept_spans_make_way(struct kunit *test)
+{
+	struct gospan_cache *c = gospan_cache_create("kept-way", 1024, 0, 0, ctor_nop);
+	struct gospan_mcentral *central;
+	void **old, **new;
+	unsigned int i, n;
+
+	KUNIT_ASSERT_NOT_NULL(test, c);
+	central = gospan_centrals[c->spanclass];
+	n = (central->nkept_max + 1) * central->nelems;
+	old = kunit_kcalloc(test, n, sizeof(void *), GFP_KERNEL);
+	new = kunit_kcalloc(test, n, sizeof(void *), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, old);
+	KUNIT_ASSERT_NOT_NULL(test, new);
+	pin(test, 0);
+	for (i = 0; i < n; i++) {
+		old[i] = gospan_cache_alloc(c, GFP_KERNEL);
+		KUNIT_ASSERT_NOT_NULL(test, old[i]);
+	}
+	for (i = 0; i < n; i++) {
+		new[i] = gospan_cache_alloc(c, GFP_KERNEL);
+		KUNIT_ASSERT_NOT_NULL(test, new[i]);
+	}
+	for (i = 0; i < n; i++)
+		gospan_cache_free(c, new[i]);
+	for (i = 0; i < n; i++) {
+		struct gospan_mspan *s = gospan_span_of(new[i]);
+
+		KUNIT_EXPECT_EQ(test, READ_ONCE(s->cpu), 0);
+		KUNIT_EXPECT_EQ(test, atomic_read(&s->nfreed), 0);
+	}
+	for (i = 0; i < n; i++)
+		gospan_cache_free(c, old[i]);
+	unpin();
+	KUNIT_EXPECT_EQ(test, gospan_cache_live(c), 0L);
+	gospan_cache_destroy(c);
+}
+
+/*
  * A consumer on CPU 1 frees what the producer allocates, while the
  * producer hops between CPUs 0, 2 and 3 and drains now and then: spans
  * move between mcaches and the mcentral while remote frees land.
@@ -647,6 +785,8 @@ static struct kunit_case gospan_mcache_cases[] = {
 	KUNIT_CASE_SLOW(irq_inside_fast_path),
 	KUNIT_CASE(busy_mcache_goes_direct),
 	KUNIT_CASE(window_last_word),
+	KUNIT_CASE(kept_spans),
+	KUNIT_CASE(kept_spans_make_way),
 	KUNIT_CASE_SLOW(spans_move_between_cpus),
 	KUNIT_CASE_SLOW(bulk_every_class),
 	KUNIT_CASE(bulk_free_runs),
