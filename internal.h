@@ -211,9 +211,8 @@ void gospan_report_stack(enum gospan_error kind, const void *ptr, unsigned long 
  * @pcache: free in the per-CPU page caches
  * @empty_spans: in spans the mcentrals keep empty
  * @kept_spans: in spans the CPUs keep beside those they allocate from
- *	(struct gospan_mcache_class) that have objects free as their CPU sees
- *	them: not all free, but a drain gives them to every CPU, or back to
- *	the heap when they are empty
+ *	(struct gospan_mcache_class) with no object allocated as their CPU
+ *	sees them (objects freed on other CPUs are not counted)
  * @stacks: in stack blocks and large stacks nobody uses
  * @retain: the pages the scavenger last decided to keep, in use or not
  */

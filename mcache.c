@@ -204,17 +204,19 @@ static void kept_count(struct gospan_mcache_local *lc, struct gospan_mspan *s, i
 	long pages = sign * (long)s->npages;
 
 	WRITE_ONCE(lc->kept_pages, lc->kept_pages + pages);
-	if (s->alloc_count < s->nelems)
-		WRITE_ONCE(lc->kept_room_pages, lc->kept_room_pages + pages);
+	if (!s->alloc_count)
+		WRITE_ONCE(lc->kept_empty_pages, lc->kept_empty_pages + pages);
 }
 
 /*
  * Let go of the class's span (after detach()): this CPU keeps it, at the
  * tail of its kept list, if it keeps fewer than its mcentral's nkept_max
- * (and fewer pages than GOSPAN_KEPT_PAGES in all). With the list full, the
- * first kept span without room makes way for it, the one filled longest
+ * (and fewer pages than GOSPAN_KEPT_PAGES in all). Else the first kept
+ * span of the class without room makes way for it, the one filled longest
  * ago: a list of spans that stay full would turn keeping off, and the span
- * filled last is the likeliest to see its objects freed soon. Tiny blocks
+ * filled last is the likeliest to see its objects freed soon. (Spans of
+ * other classes that stay full can still hold the CPU's budget: they are
+ * bounded by it, and a drain gives them back.) Tiny blocks
  * are never freed in place: their spans are not kept. Return: the span the
  * caller gives to the mcentral, cpu -1 (@s or the one that made way), or
  * NULL.
@@ -227,10 +229,11 @@ static struct gospan_mspan *keep(struct gospan_mcache_class *rec, unsigned int s
 
 	if (!s)
 		return NULL;
-	if (spc == GOSPAN_TINY_SPANCLASS ||
-	    lc->kept_pages + s->npages > GOSPAN_KEPT_PAGES)
+	if (spc == GOSPAN_TINY_SPANCLASS)
 		goto give;
-	if (rec->nkept >= gospan_centrals[spc]->nkept_max) {
+	/* Full, or the CPU's budget spent: a span of the class makes way. */
+	if (rec->nkept >= gospan_centrals[spc]->nkept_max ||
+	    lc->kept_pages + s->npages > GOSPAN_KEPT_PAGES) {
 		list_for_each_entry(out, &rec->kept, list)
 			if (!kept_has_room(out))
 				break;

@@ -142,9 +142,9 @@ static inline struct gospan_mspan *gospan_mcache_peek(const struct gospan_mcache
  * @tinyoffset: the next free byte in it
  * @kept_pages: pages of the spans the CPU keeps (struct
  *	gospan_mcache_class's @kept), at most GOSPAN_KEPT_PAGES
- * @kept_room_pages: those of them in spans with objects free as this CPU
- *	sees them (alloc_count below nelems): what a drain makes available to
- *	every CPU, or gives back to the heap, which the shrinker counts
+ * @kept_empty_pages: those of them in spans with no object allocated as
+ *	this CPU sees them (alloc_count 0): what a drain gives back to the
+ *	heap at least, which the shrinker counts
  *
  * A static per-CPU variable, so that the fast paths test and set @busy
  * with one %gs-relative instruction each. The cache never holds @busy
@@ -156,7 +156,7 @@ struct gospan_mcache_local {
 	unsigned int tinyoffset;
 	unsigned long tiny;
 	unsigned long kept_pages;
-	unsigned long kept_room_pages;
+	unsigned long kept_empty_pages;
 };
 
 /* The most pages of kept spans one CPU holds, all classes together: 1 MiB. */
@@ -404,16 +404,19 @@ static __always_inline bool __gospan_mcache_free_fast(struct gospan_mcache_class
 /*
  * An object of s, a span this CPU keeps (on rec's list), was freed in
  * place: count it out of alloc_count. A span that was full has room now:
- * it goes first, to be taken first, and counts for the shrinker (struct
- * gospan_mcache_local's @kept_room_pages).
+ * it goes first, to be taken first. One with nothing left allocated
+ * counts for the shrinker (struct gospan_mcache_local's @kept_empty_pages).
  */
 static inline void gospan_kept_freed(struct gospan_mcache_class *rec, struct gospan_mspan *s)
 {
+	struct gospan_mcache_local *lc;
 	unsigned int n = s->alloc_count;
 
-	if (n == s->nelems) {
+	if (n == s->nelems)
 		list_move(&s->list, &rec->kept);
-		__this_cpu_add(gospan_mcache_local.kept_room_pages, s->npages);
+	if (n == 1) {
+		lc = this_cpu_ptr(&gospan_mcache_local);
+		WRITE_ONCE(lc->kept_empty_pages, lc->kept_empty_pages + s->npages);
 	}
 	WRITE_ONCE(s->alloc_count, n - 1);
 }
@@ -456,7 +459,8 @@ static __always_inline bool gospan_mcache_free_kept(struct gospan_mcache_class _
 	kmemleak_free(p);
 	WRITE_ONCE(s->alloc_bits[w], alloc & ~bit);
 	n = s->alloc_count;
-	if (unlikely(n == s->nelems))
+	/* Full until now, or now empty: gospan_kept_freed() has work. */
+	if (unlikely(n == s->nelems || n == 1))
 		gospan_kept_freed(this_cpu_ptr(pcp), s);
 	else
 		WRITE_ONCE(s->alloc_count, n - 1);

@@ -319,7 +319,7 @@ void gospan_held_free_pages(struct gospan_held *held, bool reclaim)
 	held->empty_spans = empty_span_pages(reclaim);
 	held->kept_spans = 0;
 	for_each_possible_cpu(cpu)
-		held->kept_spans += READ_ONCE(per_cpu(gospan_mcache_local, cpu).kept_room_pages);
+		held->kept_spans += READ_ONCE(per_cpu(gospan_mcache_local, cpu).kept_empty_pages);
 	held->stacks = gospan_stack_free_pages(reclaim);
 	held->retain = READ_ONCE(scav.retain);
 }
@@ -432,7 +432,7 @@ void gospan_held_show(struct seq_file *m)
 	seq_printf(m, "  per_cpu_pcache     %lu  (per-CPU page caches)\n", held.pcache);
 	seq_printf(m, "  empty_spans        %lu  (mcentrals' kept empty spans)\n",
 		   held.empty_spans);
-	seq_printf(m, "  kept_spans         %lu  (spans CPUs keep, with objects free)\n",
+	seq_printf(m, "  kept_spans         %lu  (spans CPUs keep, with no object allocated)\n",
 		   held.kept_spans);
 	seq_printf(m, "  stack_free         %lu  (stack pools and stackcaches)\n", held.stacks);
 }
