@@ -9,14 +9,14 @@
  * slabs): a span the window leaves full stays with the CPU, up to its
  * mcentral's nkept_max (and GOSPAN_KEPT_PAGES for all classes), and refill
  * takes a kept span with an object to hand out before it asks the
- * mcentral. While kept, a span is
- * the CPU's as the one it allocates from is (@cpu, the alloc bits, and
- * alloc_count, which counts the alloc bits set), except that no window
- * covers it: its alloc bits alone say which objects are free, its
- * objects freed on this CPU clear them in place, and those freed
- * elsewhere set freed bits, folded when the span is installed again. It
- * is on no mcentral list (in_list is GOSPAN_LIST_NONE), so frees never
- * move it; a drain gives every kept span back.
+ * mcentral. While kept, a span is the CPU's as the one it allocates from
+ * is (@cpu, the alloc bits, and alloc_count, which counts the alloc bits
+ * set), except that no window covers it: its alloc bits alone say which
+ * objects are free, its objects freed on this CPU clear them in place,
+ * and those freed elsewhere set freed bits, folded when the span is
+ * installed again. It is on no mcentral list (in_list is
+ * GOSPAN_LIST_NONE), so frees never move it; a drain gives every kept
+ * span back.
  */
 #include <linux/bitops.h>
 #include <linux/cpu.h>
@@ -208,6 +208,15 @@ static void kept_count(struct gospan_mcache_local *lc, struct gospan_mspan *s, i
 		WRITE_ONCE(lc->kept_empty_pages, lc->kept_empty_pages + pages);
 }
 
+/* Take s off rec's kept list, which is lc's CPU's. */
+static void unkeep(struct gospan_mcache_local *lc, struct gospan_mcache_class *rec,
+		   struct gospan_mspan *s)
+{
+	list_del_init(&s->list);
+	kept_count(lc, s, -1);
+	WRITE_ONCE(rec->nkept, rec->nkept - 1);
+}
+
 /*
  * Let go of the class's span (after detach()): this CPU keeps it, at the
  * tail of its kept list, if it keeps fewer than its mcentral's nkept_max
@@ -216,10 +225,9 @@ static void kept_count(struct gospan_mcache_local *lc, struct gospan_mspan *s, i
  * ago: a list of spans that stay full would turn keeping off, and the span
  * filled last is the likeliest to see its objects freed soon. (Spans of
  * other classes that stay full can still hold the CPU's budget: they are
- * bounded by it, and a drain gives them back.) Tiny blocks
- * are never freed in place: their spans are not kept. Return: the span the
- * caller gives to the mcentral, cpu -1 (@s or the one that made way), or
- * NULL.
+ * bounded by it, and a drain gives them back.) Tiny blocks are never
+ * freed in place: their spans are not kept. Return: the span the caller
+ * gives to the mcentral, cpu -1 (@s or the one that made way), or NULL.
  */
 static struct gospan_mspan *keep(struct gospan_mcache_class *rec, unsigned int spc,
 				 struct gospan_mspan *s)
@@ -241,9 +249,7 @@ static struct gospan_mspan *keep(struct gospan_mcache_class *rec, unsigned int s
 			out = s;
 			goto give;
 		}
-		list_del_init(&out->list);
-		kept_count(lc, out, -1);
-		WRITE_ONCE(rec->nkept, rec->nkept - 1);
+		unkeep(lc, rec, out);
 	} else {
 		out = NULL;
 	}
@@ -268,9 +274,7 @@ static struct gospan_mspan *take_kept(struct gospan_mcache_class *rec)
 
 	list_for_each_entry(s, &rec->kept, list) {
 		if (kept_has_room(s)) {
-			list_del_init(&s->list);
-			kept_count(this_cpu_ptr(&gospan_mcache_local), s, -1);
-			WRITE_ONCE(rec->nkept, rec->nkept - 1);
+			unkeep(this_cpu_ptr(&gospan_mcache_local), rec, s);
 			return s;
 		}
 	}
@@ -297,12 +301,10 @@ static void uncache_all(struct gospan_mcache_class *rec, unsigned int spc, unsig
 		gospan_mcentral_uncache_span(gospan_centrals[spc], s);
 	}
 	list_for_each_entry_safe(s, next, &rec->kept, list) {
-		list_del_init(&s->list);
-		kept_count(lc, s, -1);
+		unkeep(lc, rec, s);
 		WRITE_ONCE(s->cpu, -1);
 		gospan_mcentral_uncache_span(gospan_centrals[spc], s);
 	}
-	WRITE_ONCE(rec->nkept, 0);
 }
 
 /*

@@ -43,6 +43,15 @@ static unsigned int span_pages(unsigned int spanclass, unsigned int elemsize)
 	return bytes / GOSPAN_PAGE_SIZE;
 }
 
+/* Enough of c's spans for 128 objects, at most max_bytes, 1 .. 16. */
+static unsigned int spans_for_128_objects(const struct gospan_mcentral *c,
+					  unsigned long max_bytes)
+{
+	unsigned long bytes = (unsigned long)c->npages << GOSPAN_PAGE_SHIFT;
+
+	return clamp(min(DIV_ROUND_UP(128UL, max(c->nelems, 1U)), max_bytes / bytes), 1UL, 16UL);
+}
+
 /**
  * gospan_mcentral_init() - set up the mcentral of a span class
  * @c: the mcentral
@@ -77,11 +86,9 @@ int gospan_mcentral_init(struct gospan_mcentral *c, unsigned int spanclass,
 	 */
 	c->align_pages = max(elemsize & -elemsize, (unsigned int)GOSPAN_PAGE_SIZE) >>
 			 GOSPAN_PAGE_SHIFT;
-	/* Enough empty spans for 128 objects, at most 256 KiB, 1 .. 16. */
-	c->nempty_max = clamp(min_t(unsigned long, DIV_ROUND_UP(128, max(c->nelems, 1U)),
-				    SZ_256K / bytes), 1UL, 16UL);
-	c->nkept_max = clamp(min_t(unsigned long, DIV_ROUND_UP(128, max(c->nelems, 1U)),
-				   SZ_128K / bytes), 1UL, 16UL);
+	/* Empty spans kept, and spans each CPU keeps (mcentral.h). */
+	c->nempty_max = spans_for_128_objects(c, SZ_256K);
+	c->nkept_max = spans_for_128_objects(c, SZ_128K);
 	c->sweepgen = 2;
 	INIT_LIST_HEAD(&c->empty);
 	INIT_LIST_HEAD(&c->partial[0]);
