@@ -60,29 +60,85 @@ static inline unsigned long chunk_base(unsigned long ci)
 	return ci << GOSPAN_CHUNK_PAGES_SHIFT;
 }
 
+/*
+ * The longest run of zeros inside x, a word of a bitmap that also holds
+ * runs of max zeros elsewhere: max, or more if x has a longer one between
+ * its lowest and its highest set bit (x is not 0). Go's trick in
+ * pallocBits.summarize: ORing x with itself shifted right by k fills the
+ * top k zeros of every run that lies below a one, so shrinking every run
+ * by max (k doubling as the runs of ones grow) leaves only runs longer
+ * than max; the lowest of them is the new max, and the others must then
+ * beat it.
+ */
+static unsigned long longer_run_in_word(unsigned long x, unsigned long max)
+{
+	unsigned long p = max, k = 1, j;
+
+	x >>= __ffs(x);		/* the trailing zeros are no run inside x */
+	if (!(x & (x + 1)))	/* ones, then only the top zeros */
+		return max;
+	for (;;) {
+		while (p) {
+			if (p <= k) {
+				x |= x >> p;
+				if (!(x & (x + 1)))
+					return max;
+				break;
+			}
+			x |= x >> k;
+			if (!(x & (x + 1)))
+				return max;
+			p -= k;
+			k *= 2;
+		}
+		/* The lowest zero run left is j longer than max. */
+		x >>= __ffs(~x);
+		j = __ffs(x);
+		x >>= j;
+		max += j;
+		if (!(x & (x + 1)))
+			return max;
+		p = j;
+	}
+}
+
 /**
  * gospan_palloc_summarize() - the pallocSum of one chunk's bitmap
  * @d: the chunk
+ *
+ * Go's pallocBits.summarize, a word at a time whatever the bitmap looks
+ * like: first the runs that cross words (and the start and end), then,
+ * only if no run so far is as long as a word, the runs inside words.
  *
  * Context: Any context.
  * Return: the packed start, max and end free-page counts of @d.
  */
 u64 gospan_palloc_summarize(const struct gospan_palloc_data *d)
 {
-	unsigned long start, end, max, zero, one;
+	unsigned long start = ULONG_MAX, max = 0, cur = 0, x;
+	unsigned int i;
 
-	start = find_first_bit(d->alloc, GOSPAN_CHUNK_PAGES);
-	if (start == GOSPAN_CHUNK_PAGES)
-		return gospan_palloc_sum_pack(start, start, start);
-	end = GOSPAN_CHUNK_PAGES - 1 - find_last_bit(d->alloc, GOSPAN_CHUNK_PAGES);
-	max = max(start, end);
-	zero = find_next_zero_bit(d->alloc, GOSPAN_CHUNK_PAGES, start);
-	while (zero < GOSPAN_CHUNK_PAGES - end) {
-		one = find_next_bit(d->alloc, GOSPAN_CHUNK_PAGES, zero);
-		max = max(max, one - zero);
-		zero = find_next_zero_bit(d->alloc, GOSPAN_CHUNK_PAGES, one);
+	for (i = 0; i < BITS_TO_LONGS(GOSPAN_CHUNK_PAGES); i++) {
+		x = d->alloc[i];
+		if (!x) {
+			cur += BITS_PER_LONG;
+			continue;
+		}
+		cur += __ffs(x);	/* ends the run that reached this word */
+		if (start == ULONG_MAX)
+			start = cur;
+		max = max(max, cur);
+		cur = BITS_PER_LONG - 1 - __fls(x);	/* starts the next one */
 	}
-	return gospan_palloc_sum_pack(start, max, end);
+	if (start == ULONG_MAX)
+		return gospan_palloc_sum_pack(GOSPAN_CHUNK_PAGES, GOSPAN_CHUNK_PAGES,
+					      GOSPAN_CHUNK_PAGES);
+	max = max(max, cur);
+	/* No word holds a zero run longer than BITS_PER_LONG - 2 inside it. */
+	if (max < BITS_PER_LONG - 2)
+		for (i = 0; i < BITS_TO_LONGS(GOSPAN_CHUNK_PAGES); i++)
+			max = longer_run_in_word(d->alloc[i], max);	/* no word is 0 */
+	return gospan_palloc_sum_pack(start, max, cur);
 }
 EXPORT_SYMBOL_NS_GPL(gospan_palloc_summarize, GOSPAN_INTERNAL);
 

@@ -9,7 +9,8 @@
  *    checks them (checkPageAlloc: start, end and every chunk's bitmap), plus
  *    the summaries verified against the bitmaps;
  *  - TestPageAllocExhaust: ported as a loop, as in Go;
- *  - mpallocbits_test.go TestPallocBitsSummarize: its nine cases, by hand.
+ *  - mpallocbits_test.go TestPallocBitsSummarize: its nine cases, by hand,
+ *    and TestPallocBitsSummarizeRandom, with more bitmaps of long runs;
  * Not carried over, and why:
  *  - the scav columns of TestPageAllocAlloc (the bytes of scavenged memory
  *    an allocation reuses): gospan keeps no per-page scavenged bits; it
@@ -22,7 +23,8 @@
  *  - mpagecache_test.go (the per-P pageCache): gospan has no page cache
  *    yet; it belongs with the per-CPU mcache;
  *  - the remaining mpallocbits_test.go cases test Go's own word-at-a-time
- *    bit searches, which gospan replaces with the kernel's bitmap library.
+ *    bit searches, which gospan replaces with the kernel's bitmap library
+ *    (its summaries are Go's, a word at a time).
  */
 #include <kunit/test.h>
 #include <linux/bitmap.h>
@@ -287,6 +289,58 @@ static void summarize(struct kunit *test)
 	}
 }
 
+/* Go's SummarizeSlow: the reference, a bit at a time. */
+static u64 summarize_slow(const struct gospan_palloc_data *d)
+{
+	unsigned long start = 0, end = 0, max = 0, run = 0, i;
+
+	while (start < PAGES && !test_bit(start, d->alloc))
+		start++;
+	while (end < PAGES && !test_bit(PAGES - 1 - end, d->alloc))
+		end++;
+	for (i = 0; i < PAGES; i++) {
+		run = test_bit(i, d->alloc) ? 0 : run + 1;
+		max = max(max, run);
+	}
+	return gospan_palloc_sum_pack(start, max, end);
+}
+
+/*
+ * Go's TestPallocBitsSummarizeRandom (random words, so short runs), and
+ * bitmaps made of runs whose lengths cluster around a word's (63, 64, 65)
+ * and its fractions, where the word-at-a-time summary changes method.
+ */
+static void summarize_random(struct kunit *test)
+{
+	static const unsigned int lens[] = { 1, 2, 3, 7, 31, 32, 33, 61, 62, 63, 64, 65, 127, 200 };
+	struct gospan_palloc_data d;
+	struct rnd_state rnd;
+	unsigned int i, w, pos, n;
+	bool set;
+
+	prandom_seed_state(&rnd, 19);
+	for (i = 0; i < 1000; i++) {
+		for (w = 0; w < BITS_TO_LONGS(PAGES); w++)
+			d.alloc[w] = ((unsigned long)prandom_u32_state(&rnd) << 32) |
+				     prandom_u32_state(&rnd);
+		KUNIT_ASSERT_EQ_MSG(test, gospan_palloc_summarize(&d), summarize_slow(&d),
+				    "random words, bitmap %u", i);
+	}
+	for (i = 0; i < 1000; i++) {
+		set = prandom_u32_state(&rnd) & 1;
+		for (pos = 0; pos < PAGES; pos += n, set = !set) {
+			n = lens[prandom_u32_state(&rnd) % ARRAY_SIZE(lens)];
+			n = min_t(unsigned int, n, PAGES - pos);
+			if (set)
+				bitmap_set(d.alloc, pos, n);
+			else
+				bitmap_clear(d.alloc, pos, n);
+		}
+		KUNIT_ASSERT_EQ_MSG(test, gospan_palloc_summarize(&d), summarize_slow(&d),
+				    "runs, bitmap %u", i);
+	}
+}
+
 /* pallocSum packing, the all-free special case, and the merge rules. */
 static void pack_and_merge(struct kunit *test)
 {
@@ -414,6 +468,7 @@ static void random_model(struct kunit *test)
 static struct kunit_case mpagealloc_cases[] = {
 	KUNIT_CASE(pack_and_merge),
 	KUNIT_CASE(summarize),
+	KUNIT_CASE(summarize_random),
 	KUNIT_CASE_PARAM(go_pagealloc_tables, go_pagealloc_gen_params),
 	KUNIT_CASE(exhaust),
 	KUNIT_CASE_PARAM(hand_built_layouts, hand_pagealloc_gen_params),
