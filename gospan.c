@@ -97,7 +97,9 @@
  *     touches the mcentral only when a listed span must move: its first
  *     free while full, or its last live object; an empty span is kept on
  *     the mcentral's empty list (a few per class) or goes back to the
- *     mheap (mcentral.c).
+ *     mheap (mcentral.c), with the older half of a full empty list: spans
+ *     go back in batches, under one hold of the heap lock, with one grace
+ *     period for their descriptors (mheap.c).
  *
  * Why a double free is always caught, and exactly once. An object is in
  * one of four states: free in alloc_bits (bit clear); free in a window

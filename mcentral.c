@@ -107,35 +107,65 @@ int gospan_mcentral_init(struct gospan_mcentral *c, unsigned int spanclass,
 }
 
 /*
- * Give a span that left the class back to the mheap. A TYPESAFE_BY_RCU
- * class's readers may still look at its objects: its pages stay as they
- * are until a grace period has passed (gospan_mheap_free_span_after_gp()).
+ * Give spans that left the class (linked through their list) back to the
+ * mheap, all at once. A TYPESAFE_BY_RCU class's readers may still look at
+ * their objects: each span's pages stay as they are until a grace period
+ * has passed (gospan_mheap_free_span_after_gp(), a span at a time).
  */
-static void release_span(struct gospan_mcentral *c, struct gospan_mspan *s)
+static void release_spans(struct gospan_mcentral *c, struct list_head *gone)
 {
-	if (c->typesafe)
+	struct gospan_mspan *s, *next;
+
+	if (!c->typesafe) {
+		gospan_mheap_free_spans_rcu(&gospan_heap, gone);
+		return;
+	}
+	list_for_each_entry_safe(s, next, gone, list) {
+		list_del_init(&s->list);
 		gospan_mheap_free_span_after_gp(s);
-	else
-		gospan_mheap_free_span_rcu(&gospan_heap, s);
+	}
+}
+
+/* s leaves the class: on gone, which the caller releases once unlocked. */
+static void give_up_locked(struct gospan_mcentral *c, struct gospan_mspan *s,
+			   struct list_head *gone)
+{
+	lockdep_assert_held(&c->lock);
+	c->nspans--;
+	WRITE_ONCE(s->in_list, GOSPAN_LIST_NONE);
+	list_add_tail(&s->list, gone);
 }
 
 /*
- * A span with no object and no pending free: keep it on the empty list if
- * there is room (and keep says so), or give it up. Lock held. Return: true
- * if the caller gives it back to the heap once the lock is dropped.
+ * A span with no object and no pending free: keep it on the empty list (if
+ * keep says so), or give it up onto gone, which the caller gives back to
+ * the heap once the lock is dropped. A full empty list gives up its older
+ * half, plus one for s: spans go back to the heap in batches, one heap
+ * lock hold and one grace period for all (mheap.c), while the list keeps
+ * the newer half, s first, for the next cacheSpan. Lock held.
  */
-static bool retire_locked(struct gospan_mcentral *c, struct gospan_mspan *s, bool keep)
+static void retire_locked(struct gospan_mcentral *c, struct gospan_mspan *s, bool keep,
+			  struct list_head *gone)
 {
+	struct gospan_mspan *old;
+	unsigned int n;
+
 	lockdep_assert_held(&c->lock);
-	if (keep && c->nempty < c->nempty_max) {
-		list_add(&s->list, &c->empty);
-		c->nempty++;
-		smp_store_release(&s->in_list, GOSPAN_LIST_EMPTY);	/* state first */
-		return false;
+	if (!keep) {
+		give_up_locked(c, s, gone);
+		return;
 	}
-	c->nspans--;
-	WRITE_ONCE(s->in_list, GOSPAN_LIST_NONE);
-	return true;
+	if (c->nempty == c->nempty_max) {
+		for (n = c->nempty_max / 2 + 1; n; n--) {
+			old = list_last_entry(&c->empty, struct gospan_mspan, list);
+			list_del(&old->list);
+			c->nempty--;
+			give_up_locked(c, old, gone);
+		}
+	}
+	list_add(&s->list, &c->empty);
+	c->nempty++;
+	smp_store_release(&s->in_list, GOSPAN_LIST_EMPTY);	/* state first */
 }
 
 /*
@@ -203,21 +233,22 @@ static struct gospan_mspan *take_locked(struct gospan_mcentral *c)
 	return s;
 }
 
-static bool place_checked(struct gospan_mcentral *c, struct gospan_mspan *s);
+static void place_checked(struct gospan_mcentral *c, struct gospan_mspan *s,
+			  struct list_head *gone);
 
 /*
  * Go's uncacheSpan, under the lock: the span is swept, and goes on the
  * list its state calls for; one with no object left is kept empty or given
- * up. Return: true if the caller gives it back to the heap once the lock
- * is dropped.
+ * up onto gone (retire_locked()).
  */
-static bool uncache_locked(struct gospan_mcentral *c, struct gospan_mspan *s)
+static void uncache_locked(struct gospan_mcentral *c, struct gospan_mspan *s,
+			   struct list_head *gone)
 {
 	trace_gospan_uncache_span(s);
 	if (sweep_empty(c, s))
-		return retire_locked(c, s, true);
-	/* A free that saw the span cached did not move it: place_checked(). */
-	return place_checked(c, s);
+		retire_locked(c, s, true, gone);
+	else	/* a free that saw the span cached did not move it */
+		place_checked(c, s, gone);
 }
 
 /**
@@ -237,17 +268,16 @@ struct gospan_mspan *gospan_mcentral_cache_span(struct gospan_mcentral *c,
 {
 	struct gospan_mspan *s;
 	unsigned long flags;
-	bool release = false;
+	LIST_HEAD(gone);
 
 	spin_lock_irqsave(&c->lock, flags);
 	if (old)
-		release = uncache_locked(c, old);
+		uncache_locked(c, old, &gone);
 	s = take_locked(c);
 	if (s)
 		trace_gospan_cache_span(s);
 	spin_unlock_irqrestore(&c->lock, flags);
-	if (release)
-		release_span(c, old);
+	release_spans(c, &gone);
 	return s;
 }
 
@@ -283,7 +313,10 @@ struct gospan_mspan *gospan_mcentral_grow(struct gospan_mcentral *c, gfp_t gfp)
 					gospan_grow_gfp(gfp, 0, false));
 		if (!s->tiny_state) {
 			/* The span map pointed at it: a grace period first. */
-			release_span(c, s);
+			LIST_HEAD(gone);
+
+			list_add(&s->list, &gone);
+			release_spans(c, &gone);
 			return NULL;
 		}
 		atomic_long_add(c->nelems * sizeof(atomic_t), &gospan_other_sys);
@@ -328,10 +361,11 @@ static void place_locked(struct gospan_mcentral *c, struct gospan_mspan *s,
  * barrier of the free's atomic_add_return() before it reads in_list:
  * either the free sees the span placed (and calls
  * gospan_mcentral_note_free(), which finds it placed or released) or this
- * sees its count. Lock held. Return: true if the span was released (the
- * caller gives it back to the heap once the lock is dropped).
+ * sees its count. A span found empty is retired (retire_locked(): it may
+ * go on gone, which the caller releases once unlocked). Lock held.
  */
-static bool place_checked(struct gospan_mcentral *c, struct gospan_mspan *s)
+static void place_checked(struct gospan_mcentral *c, struct gospan_mspan *s,
+			  struct list_head *gone)
 {
 	int nfreed;
 
@@ -341,10 +375,10 @@ static bool place_checked(struct gospan_mcentral *c, struct gospan_mspan *s)
 	if (nfreed && (s->in_list == GOSPAN_LIST_FULL || nfreed == s->alloc_count)) {
 		list_del_init(&s->list);
 		if (sweep_empty(c, s))
-			return retire_locked(c, s, true);
-		place_locked(c, s, false);
+			retire_locked(c, s, true, gone);
+		else
+			place_locked(c, s, false);
 	}
-	return false;
 }
 
 /**
@@ -360,14 +394,13 @@ static bool place_checked(struct gospan_mcentral *c, struct gospan_mspan *s)
  */
 void gospan_mcentral_uncache_span(struct gospan_mcentral *c, struct gospan_mspan *s)
 {
-	bool release;
 	unsigned long flags;
+	LIST_HEAD(gone);
 
 	spin_lock_irqsave(&c->lock, flags);
-	release = uncache_locked(c, s);
+	uncache_locked(c, s, &gone);
 	spin_unlock_irqrestore(&c->lock, flags);
-	if (release)
-		release_span(c, s);
+	release_spans(c, &gone);
 }
 
 /**
@@ -383,8 +416,9 @@ void gospan_mcentral_uncache_span(struct gospan_mcentral *c, struct gospan_mspan
  */
 void gospan_mcentral_note_free(struct gospan_mcentral *c, struct gospan_mspan *s)
 {
-	bool release = false, empty = false;
 	unsigned long flags;
+	bool empty = false;
+	LIST_HEAD(gone);
 	u8 list;
 
 	spin_lock_irqsave(&c->lock, flags);
@@ -394,13 +428,12 @@ void gospan_mcentral_note_free(struct gospan_mcentral *c, struct gospan_mspan *s
 		if (atomic_read(&s->nfreed) == s->alloc_count)
 			empty = sweep_empty(c, s);
 		if (empty)
-			release = retire_locked(c, s, true);
+			retire_locked(c, s, true, &gone);
 		else
 			place_locked(c, s, atomic_read(&s->nfreed) > 0);
 	}
 	spin_unlock_irqrestore(&c->lock, flags);
-	if (release)
-		release_span(c, s);
+	release_spans(c, &gone);
 }
 
 /**
@@ -422,6 +455,8 @@ void *gospan_mcentral_alloc_direct(struct gospan_mcentral *c, gfp_t gfp)
 	struct gospan_mspan *s;
 	unsigned long flags;
 	unsigned int idx;
+	LIST_HEAD(gone);
+	void *obj;
 
 	spin_lock_irqsave(&c->lock, flags);
 	s = take_locked(c);
@@ -441,10 +476,16 @@ void *gospan_mcentral_alloc_direct(struct gospan_mcentral *c, gfp_t gfp)
 	idx = find_first_zero_bit(s->alloc_bits, s->nelems);
 	WRITE_ONCE(s->alloc_bits[BIT_WORD(idx)], s->alloc_bits[BIT_WORD(idx)] | BIT_MASK(idx));
 	s->alloc_count++;
-	/* Never retires the span: the object just taken is live. */
-	place_checked(c, s);
+	obj = (void *)(s->base + (unsigned long)idx * s->elemsize);
+	/*
+	 * The object just taken is live: the span is retired only if a
+	 * racing bad free of it got in first. Then the object is freed and
+	 * its pages may go back to the heap: the caller bears that bad free.
+	 */
+	place_checked(c, s, &gone);
 	spin_unlock_irqrestore(&c->lock, flags);
-	return (void *)(s->base + (unsigned long)idx * s->elemsize);
+	release_spans(c, &gone);
+	return obj;
 }
 
 /**
@@ -464,12 +505,12 @@ void *gospan_mcentral_alloc_direct(struct gospan_mcentral *c, gfp_t gfp)
  */
 unsigned long gospan_mcentral_reclaim(struct gospan_mcentral *c)
 {
-	struct gospan_mspan *s, *next;
-	unsigned long flags, released = 0;
+	struct gospan_mspan *s;
+	unsigned long flags, released;
 	unsigned int i;
 	LIST_HEAD(all);
 	LIST_HEAD(kept);
-	LIST_HEAD(empty);
+	LIST_HEAD(gone);
 
 	spin_lock_irqsave(&c->lock, flags);
 	for (i = 0; i < 2; i++) {
@@ -480,23 +521,19 @@ unsigned long gospan_mcentral_reclaim(struct gospan_mcentral *c)
 	c->nempty = 0;
 	while ((s = list_first_entry_or_null(&all, struct gospan_mspan, list))) {
 		list_del_init(&s->list);
-		if (sweep_empty(c, s) && retire_locked(c, s, false))
-			list_add(&s->list, &empty);
+		if (sweep_empty(c, s))
+			retire_locked(c, s, false, &gone);
 		else
 			list_add(&s->list, &kept);
 	}
 	c->sweepgen += 2;
 	while ((s = list_first_entry_or_null(&kept, struct gospan_mspan, list))) {
 		list_del_init(&s->list);
-		if (place_checked(c, s))
-			list_add(&s->list, &empty);
+		place_checked(c, s, &gone);
 	}
 	spin_unlock_irqrestore(&c->lock, flags);
-	list_for_each_entry_safe(s, next, &empty, list) {
-		list_del(&s->list);
-		release_span(c, s);
-		released++;
-	}
+	released = list_count_nodes(&gone);
+	release_spans(c, &gone);
 	return released;
 }
 EXPORT_SYMBOL_NS_GPL(gospan_mcentral_reclaim, GOSPAN_INTERNAL);
@@ -525,15 +562,15 @@ unsigned long gospan_mcentral_release_empty(struct gospan_mcentral *c)
 	list_for_each_entry_safe(s, next, &empty, list) {
 		list_del_init(&s->list);
 		/* A racing double free may have left a bit: place what it left. */
-		if ((sweep_empty(c, s) && retire_locked(c, s, false)) || place_checked(c, s))
-			list_add(&s->list, &gone);
+		if (sweep_empty(c, s))
+			retire_locked(c, s, false, &gone);
+		else
+			place_checked(c, s, &gone);
 	}
 	spin_unlock_irqrestore(&c->lock, flags);
-	list_for_each_entry_safe(s, next, &gone, list) {
-		list_del(&s->list);
+	list_for_each_entry(s, &gone, list)
 		pages += s->npages;
-		release_span(c, s);
-	}
+	release_spans(c, &gone);
 	return pages;
 }
 EXPORT_SYMBOL_NS_GPL(gospan_mcentral_release_empty, GOSPAN_INTERNAL);

@@ -47,7 +47,8 @@
  *	@sweepgen grows, as in Go)
  * @full: spans without free objects, indexed the same way
  * @empty: swept spans all of whose objects are free, kept for the next
- *	cacheSpan instead of going back to the mheap (at most @nempty_max;
+ *	cacheSpan instead of going back to the mheap (at most @nempty_max:
+ *	one more gives up the older half with it, in one batch;
  *	gospan_mcentral_reclaim() gives them back)
  * @nempty: spans on @empty
  * @nempty_max: the bound: enough spans for 128 objects, at most 256 KiB

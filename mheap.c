@@ -394,16 +394,47 @@ struct gospan_mspan *gospan_mheap_alloc_span(struct gospan_mheap *h,
 }
 EXPORT_SYMBOL_NS_GPL(gospan_mheap_alloc_span, GOSPAN_INTERNAL);
 
-static void free_span_locked(struct gospan_mheap *h, struct gospan_mspan *s)
-{
-	unsigned long first = addr_to_page(s->base);
+/*
+ * The chunk whose page-allocator summaries a batch of frees left out of
+ * date (ULONG_MAX: none): spans freed together mostly share a chunk, and
+ * its summaries are brought up to date once for all of them.
+ */
+struct free_batch {
+	unsigned long chunk;
+};
 
+static void batch_update(struct gospan_mheap *h, struct free_batch *b)
+{
+	if (b->chunk != ULONG_MAX)
+		gospan_pagealloc_update(&h->pages, b->chunk << GOSPAN_CHUNK_PAGES_SHIFT,
+					GOSPAN_CHUNK_PAGES);
+	b->chunk = ULONG_MAX;
+}
+
+/*
+ * Give s's pages back to the page allocator. With a batch, a span within
+ * one chunk leaves that chunk's summaries to batch_update(), which the
+ * caller calls before it drops the heap lock.
+ */
+static void free_span_locked(struct gospan_mheap *h, struct gospan_mspan *s,
+			     struct free_batch *b)
+{
+	unsigned long first = addr_to_page(s->base), last = first + s->npages - 1;
+
+	lockdep_assert_held(&h->lock);
 	/* Samples of the span's objects go with it (mprof.c; gospan's own heap). */
 	if (static_branch_unlikely(&gospan_mprof_on) && h == &gospan_heap)
 		gospan_mprof_span_freed(s->base, s->npages);
 
 	set_spans(h, first, s->npages, NULL, false);
-	gospan_pagealloc_free(&h->pages, first, s->npages);
+	if (!b || (first ^ last) >> GOSPAN_CHUNK_PAGES_SHIFT) {
+		gospan_pagealloc_free(&h->pages, first, s->npages);
+	} else {
+		if (b->chunk != first >> GOSPAN_CHUNK_PAGES_SHIFT)
+			batch_update(h, b);
+		gospan_pagealloc_free_deferred(&h->pages, first, s->npages);
+		b->chunk = first >> GOSPAN_CHUNK_PAGES_SHIFT;
+	}
 	h->pages_in_use -= s->npages;
 	if (s->state == GOSPAN_SPAN_MANUAL) {
 		h->pages_manual -= s->npages;
@@ -428,15 +459,15 @@ void gospan_mheap_free_span(struct gospan_mheap *h, struct gospan_mspan *s)
 	unsigned long flags;
 
 	spin_lock_irqsave(&h->lock, flags);
-	free_span_locked(h, s);
+	free_span_locked(h, s, NULL);
 	spin_unlock_irqrestore(&h->lock, flags);
 	gospan_fixalloc_free(&h->spanalloc, s);
 }
 EXPORT_SYMBOL_NS_GPL(gospan_mheap_free_span, GOSPAN_INTERNAL);
 
-static void span_rcu_free(struct rcu_head *rcu)
+/* A released span's descriptor, a grace period after its release. */
+static void free_descriptor(struct gospan_mspan *s)
 {
-	struct gospan_mspan *s = container_of(rcu, struct gospan_mspan, rcu);
 	unsigned int w;
 
 	/*
@@ -447,33 +478,73 @@ static void span_rcu_free(struct rcu_head *rcu)
 	for (w = 0; s->spanclass && w < BITS_TO_LONGS(s->nelems); w++)
 		if (READ_ONCE(s->freed_bits[w]))
 			gospan_report_late_double_frees(s, w, xchg(&s->freed_bits[w], 0));
-	if (s->tiny_state)
+	if (s->tiny_state) {
 		atomic_long_sub(s->nelems * sizeof(atomic_t), &gospan_other_sys);
-	kfree(s->tiny_state);
+		kfree(s->tiny_state);
+	}
 	gospan_fixalloc_free(&s->heap->spanalloc, s);
+}
+
+/* The descriptors of a batch: the first, and the others linked to it. */
+static void spans_rcu_free(struct rcu_head *rcu)
+{
+	struct gospan_mspan *first = container_of(rcu, struct gospan_mspan, rcu), *s, *next;
+
+	list_for_each_entry_safe(s, next, &first->list, list)
+		free_descriptor(s);
+	free_descriptor(first);
+}
+
+/**
+ * gospan_mheap_free_spans_rcu() - free spans whose descriptors others may read
+ * @h: the heap
+ * @spans: spans from @h, no longer used, linked through their @list (the
+ *	list is empty on return)
+ *
+ * Their pages go back to the heap at once, under one hold of the heap
+ * lock, the page allocator's summaries brought up to date once per chunk;
+ * the descriptors (and their tiny-block state) are reused only after an
+ * RCU grace period, one for all of them: frees run under rcu_read_lock()
+ * and may still look at them (the rule at the top of gospan.c).
+ *
+ * Context: Any context; takes the heap lock.
+ */
+void gospan_mheap_free_spans_rcu(struct gospan_mheap *h, struct list_head *spans)
+{
+	struct free_batch b = { .chunk = ULONG_MAX };
+	struct gospan_mspan *s, *first;
+	unsigned long flags;
+
+	if (list_empty(spans))
+		return;
+	list_for_each_entry(s, spans, list)
+		trace_gospan_span_free(s);
+	spin_lock_irqsave(&h->lock, flags);
+	list_for_each_entry(s, spans, list)
+		free_span_locked(h, s, &b);
+	batch_update(h, &b);
+	spin_unlock_irqrestore(&h->lock, flags);
+	/* The descriptors stay linked through @list, without the caller's head. */
+	first = list_first_entry(spans, struct gospan_mspan, list);
+	list_del_init(spans);
+	call_rcu(&first->rcu, spans_rcu_free);
 }
 
 /**
  * gospan_mheap_free_span_rcu() - free a span whose descriptor others may read
  * @h: the heap
- * @s: a span from @h, no longer used
+ * @s: a span from @h, no longer used, on no list
  *
- * Like gospan_mheap_free_span(), but the descriptor (and its tiny-block
- * state) is reused only after an RCU grace period: frees run under
- * rcu_read_lock() and may still look at it (the rule at the top of
- * gospan.c).
+ * gospan_mheap_free_spans_rcu() for one span.
  *
  * Context: Any context; takes the heap lock.
  */
 void gospan_mheap_free_span_rcu(struct gospan_mheap *h, struct gospan_mspan *s)
 {
-	unsigned long flags;
+	LIST_HEAD(one);
 
-	trace_gospan_span_free(s);
-	spin_lock_irqsave(&h->lock, flags);
-	free_span_locked(h, s);
-	spin_unlock_irqrestore(&h->lock, flags);
-	call_rcu(&s->rcu, span_rcu_free);
+	list_add(&s->list, &one);
+	gospan_mheap_free_spans_rcu(h, &one);
 }
 
 static void span_gp_release(struct rcu_head *rcu)
@@ -661,10 +732,11 @@ enum gospan_free_error gospan_mheap_free_large(struct gospan_mheap *h,
 		return GOSPAN_FREE_NOT_ALLOCATED;
 	}
 	kmemleak_free(ptr);
-	free_span_locked(h, s);
+	free_span_locked(h, s, NULL);
 	spin_unlock_irqrestore(&h->lock, flags);
 	trace_gospan_span_free(s);
-	call_rcu(&s->rcu, span_rcu_free);
+	INIT_LIST_HEAD(&s->list);	/* a batch of one */
+	call_rcu(&s->rcu, spans_rcu_free);
 	return GOSPAN_FREE_OK;
 }
 EXPORT_SYMBOL_NS_GPL(gospan_mheap_free_large, GOSPAN_INTERNAL);

@@ -136,6 +136,7 @@ void gospan_mheap_free_manual(struct gospan_mheap *h, struct gospan_mspan *s);
 void gospan_mheap_free_span_after_gp(struct gospan_mspan *s);
 void gospan_mheap_rcu_barrier(void);
 void gospan_mheap_free_span_rcu(struct gospan_mheap *h, struct gospan_mspan *s);
+void gospan_mheap_free_spans_rcu(struct gospan_mheap *h, struct list_head *spans);
 void *gospan_mheap_alloc_large(struct gospan_mheap *h, size_t size, gfp_t gfp);
 enum gospan_free_error gospan_mheap_free_large(struct gospan_mheap *h,
 					       const void *ptr);

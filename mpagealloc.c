@@ -561,17 +561,20 @@ unsigned long gospan_pagealloc_alloc_aligned(struct gospan_pagealloc *p,
 EXPORT_SYMBOL_NS_GPL(gospan_pagealloc_alloc_aligned, GOSPAN_INTERNAL);
 
 /**
- * gospan_pagealloc_free() - free a run of allocated pages
+ * gospan_pagealloc_free_deferred() - free a run of pages, summaries later
  * @p: the allocator
  * @base: first page
  * @npages: how many
  *
- * Free runs coalesce through the summaries: nothing else to merge.
+ * gospan_pagealloc_free() without its summary update, for a caller that
+ * frees several runs under one hold of the mheap lock: it calls
+ * gospan_pagealloc_update() for them (once for runs of the same chunk)
+ * before it drops the lock, which no one takes until then.
  *
  * Context: Any context; the mheap lock held.
  */
-void gospan_pagealloc_free(struct gospan_pagealloc *p, unsigned long base,
-			   unsigned long npages)
+void gospan_pagealloc_free_deferred(struct gospan_pagealloc *p, unsigned long base,
+				    unsigned long npages)
 {
 	unsigned long page = base, left = npages;
 
@@ -585,6 +588,38 @@ void gospan_pagealloc_free(struct gospan_pagealloc *p, unsigned long base,
 		page += n;
 		left -= n;
 	}
+}
+EXPORT_SYMBOL_NS_GPL(gospan_pagealloc_free_deferred, GOSPAN_INTERNAL);
+
+/**
+ * gospan_pagealloc_update() - bring the summaries of a run of pages up to date
+ * @p: the allocator
+ * @base: first page
+ * @npages: how many
+ *
+ * Context: Any context; the mheap lock held.
+ */
+void gospan_pagealloc_update(struct gospan_pagealloc *p, unsigned long base,
+			     unsigned long npages)
+{
+	update(p, base, npages);
+}
+EXPORT_SYMBOL_NS_GPL(gospan_pagealloc_update, GOSPAN_INTERNAL);
+
+/**
+ * gospan_pagealloc_free() - free a run of allocated pages
+ * @p: the allocator
+ * @base: first page
+ * @npages: how many
+ *
+ * Free runs coalesce through the summaries: nothing else to merge.
+ *
+ * Context: Any context; the mheap lock held.
+ */
+void gospan_pagealloc_free(struct gospan_pagealloc *p, unsigned long base,
+			   unsigned long npages)
+{
+	gospan_pagealloc_free_deferred(p, base, npages);
 	update(p, base, npages);
 }
 EXPORT_SYMBOL_NS_GPL(gospan_pagealloc_free, GOSPAN_INTERNAL);

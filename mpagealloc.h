@@ -139,6 +139,10 @@ void gospan_pagealloc_alloc_range(struct gospan_pagealloc *p, unsigned long base
 				  unsigned long npages);
 void gospan_pagealloc_free(struct gospan_pagealloc *p, unsigned long base,
 			   unsigned long npages);
+void gospan_pagealloc_free_deferred(struct gospan_pagealloc *p, unsigned long base,
+				    unsigned long npages);
+void gospan_pagealloc_update(struct gospan_pagealloc *p, unsigned long base,
+			     unsigned long npages);
 /* Pages a per-CPU page cache takes at once (Go's pageCachePages). */
 #define GOSPAN_PCACHE_PAGES	64
 unsigned long gospan_pagealloc_alloc_to_cache(struct gospan_pagealloc *p, unsigned long *base);
