@@ -263,20 +263,30 @@ give:
 	return out;
 }
 
+/* Kept spans take_kept() looks at for room, from the head of the list. */
+#define KEPT_LOOKS	4
+
 /*
- * The first span this CPU keeps that has an object to hand out, off the
- * list: the one that most recently regained room, as a free on this CPU
- * puts a span that was full first (gospan_mcache_free_held()).
+ * A span this CPU keeps that has an object to hand out, off the list: the
+ * first of the KEPT_LOOKS at the head that has one. A free on this CPU puts
+ * a span that was full first (gospan_mcache_free_held()). One that regains
+ * room from other CPUs' frees shows nothing here: it reaches the head in
+ * turn, as keep() gives the spans without room there to the mcentral.
+ * Looking at every kept span on each refill would cost a pass over a list
+ * of full spans per span allocated, in a batch that fills them all.
  */
 static struct gospan_mspan *take_kept(struct gospan_mcache_class *rec)
 {
 	struct gospan_mspan *s;
+	unsigned int looks = 0;
 
 	list_for_each_entry(s, &rec->kept, list) {
 		if (kept_has_room(s)) {
 			unkeep(this_cpu_ptr(&gospan_mcache_local), rec, s);
 			return s;
 		}
+		if (++looks == KEPT_LOOKS)
+			break;
 	}
 	return NULL;
 }

@@ -45,7 +45,8 @@
  * @kept: spans of the class this CPU keeps beside the one it allocates
  *	from, linked through their @list (SLUB's per-CPU partial slabs): at
  *	most the mcentral's @nkept_max; those that regained room on this CPU
- *	first, the ones it filled last. Their alloc bits
+ *	first, the ones it filled last (a refill looks at the first few:
+ *	take_kept()). Their alloc bits
  *	are this CPU's, exact (no window), and their @alloc_count counts
  *	them; their @cpu is this CPU. An object of one that is freed on this
  *	CPU is free again at once, in place (gospan_mcache_free_held()).
