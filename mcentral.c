@@ -89,6 +89,9 @@ int gospan_mcentral_init(struct gospan_mcentral *c, unsigned int spanclass,
 	/* Empty spans kept, and spans each CPU keeps (mcentral.h). */
 	c->nempty_max = spans_for_128_objects(c, SZ_256K);
 	c->nkept_max = spans_for_128_objects(c, SZ_128K);
+	/* Few objects a span: spans for 64 objects at once, up to 8 (mcentral.h). */
+	c->ngrow = c->nelems < 16 ? min3(DIV_ROUND_UP(64U, max(c->nelems, 1U)), 8U,
+					 c->nempty_max) : 1;
 	c->sweepgen = 2;
 	INIT_LIST_HEAD(&c->empty);
 	INIT_LIST_HEAD(&c->partial[0]);
@@ -281,27 +284,15 @@ struct gospan_mspan *gospan_mcentral_cache_span(struct gospan_mcentral *c,
 	return s;
 }
 
-/**
- * gospan_mcentral_grow() - a new span from the mheap, for an mcache
- * @c: the mcentral
- * @gfp: allocation flags; may sleep if they allow it
- *
- * Go's mcentral.grow: a span of the class's length, its objects carved
- * (and constructed, if the class has a ctor) before anyone sees them.
- *
- * Context: Any context that @gfp allows; no lock held.
- * Return: the span, held by the caller's mcache, or NULL.
+/*
+ * Make s, a new span of the class, its spans: its objects' fields, their
+ * tiny-block state, their ctor. Return: false if memory ran out (s is
+ * released then).
  */
-struct gospan_mspan *gospan_mcentral_grow(struct gospan_mcentral *c, gfp_t gfp)
+static bool carve(struct gospan_mcentral *c, struct gospan_mspan *s, gfp_t gfp)
 {
-	struct gospan_mspan *s;
-	unsigned long flags;
 	unsigned int i;
 
-	s = gospan_mheap_alloc_span_aligned(&gospan_heap, c->npages, c->align_pages,
-					    c->spanclass, gfp);
-	if (!s)
-		return NULL;
 	s->elemsize = c->elemsize;
 	s->nelems = c->nelems;
 	s->divmul = c->divmul;
@@ -317,17 +308,59 @@ struct gospan_mspan *gospan_mcentral_grow(struct gospan_mcentral *c, gfp_t gfp)
 
 			list_add(&s->list, &gone);
 			release_spans(c, &gone);
-			return NULL;
+			return false;
 		}
 		atomic_long_add(c->nelems * sizeof(atomic_t), &gospan_other_sys);
 	}
 	if (c->ctor)
 		for (i = 0; i < c->nelems; i++)
 			c->ctor((void *)(s->base + (unsigned long)i * c->elemsize));
+	return true;
+}
+
+/**
+ * gospan_mcentral_grow() - a new span from the mheap, for an mcache
+ * @c: the mcentral
+ * @gfp: allocation flags; may sleep if they allow it
+ *
+ * Go's mcentral.grow: a span of the class's length, its objects carved
+ * (and constructed, if the class has a ctor) before anyone sees them. A
+ * class with few objects a span makes @c->ngrow spans at once: the others
+ * come from this CPU's page cache only, and wait on the empty list.
+ *
+ * Context: Any context that @gfp allows; no lock held.
+ * Return: the span, held by the caller's mcache, or NULL.
+ */
+struct gospan_mspan *gospan_mcentral_grow(struct gospan_mcentral *c, gfp_t gfp)
+{
+	struct gospan_mspan *s, *t, *next;
+	unsigned long flags;
+	LIST_HEAD(more);
+	LIST_HEAD(made);
+	LIST_HEAD(gone);
+
+	s = gospan_mheap_alloc_span_aligned(&gospan_heap, c->npages, c->align_pages,
+					    c->spanclass, gfp);
+	if (!s || !carve(c, s, gfp))
+		return NULL;
+	if (c->ngrow > 1)
+		gospan_mheap_alloc_cached_spans(&gospan_heap, c->npages, c->align_pages,
+						c->spanclass, c->ngrow - 1, gfp, &more);
+	list_for_each_entry_safe(t, next, &more, list) {
+		list_del_init(&t->list);
+		if (carve(c, t, gfp))
+			list_add_tail(&t->list, &made);
+	}
 
 	spin_lock_irqsave(&c->lock, flags);
 	c->nspans++;
+	list_for_each_entry_safe(t, next, &made, list) {
+		list_del_init(&t->list);
+		c->nspans++;
+		retire_locked(c, t, true, &gone);
+	}
 	spin_unlock_irqrestore(&c->lock, flags);
+	release_spans(c, &gone);
 	trace_gospan_cache_span(s);
 	return s;
 }

@@ -55,6 +55,10 @@
  * @nkept_max: how many spans of the class each CPU keeps beside the one
  *	it allocates from (struct gospan_mcache_class's @kept): enough for
  *	128 objects, at most 128 KiB, 1 .. 16
+ * @ngrow: spans gospan_mcentral_grow() makes at once: 1, or for a class
+ *	with fewer than 16 objects a span, enough for 64 objects, at most 8
+ *	and @nempty_max (the spans of objects the caller does not take wait
+ *	on @empty)
  * @nspans: spans of the class, wherever they are
  * @typesafe: the class of a GOSPAN_TYPESAFE_BY_RCU cache: a span that
  *	leaves it keeps its pages out of the heap for a grace period (set
@@ -82,6 +86,7 @@ struct gospan_mcentral {
 	unsigned int nempty;
 	unsigned int nempty_max;
 	unsigned int nkept_max;
+	unsigned int ngrow;
 	unsigned long nspans;
 	bool typesafe;
 };

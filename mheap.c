@@ -375,6 +375,50 @@ struct gospan_mspan *gospan_mheap_alloc_span_aligned(struct gospan_mheap *h,
 EXPORT_SYMBOL_NS_GPL(gospan_mheap_alloc_span_aligned, GOSPAN_INTERNAL);
 
 /**
+ * gospan_mheap_alloc_cached_spans() - more spans of objects, from the page cache
+ * @h: the heap (gospan's own: only it has page caches)
+ * @npages: each span's length in gospan pages, under GOSPAN_PCACHE_PAGES / 4
+ * @align: its first page is a multiple of this many pages
+ * @spanclass: the span class their objects will have, not 0
+ * @n: how many
+ * @gfp: allocation flags, for a page of span descriptors
+ * @spans: where they go, linked through their @list
+ *
+ * For a class that grows several spans at once (gospan_mcentral_grow()):
+ * spans as gospan_mheap_alloc_span_aligned() makes them, but only from
+ * this CPU's page cache, without the heap lock; it stops at the first
+ * that the cache cannot serve. They are extra: fail_grow does not fail
+ * them (the first span of the grow is the one it may fail).
+ *
+ * Context: Any context that @gfp allows.
+ * Return: how many spans it put on @spans.
+ */
+unsigned int gospan_mheap_alloc_cached_spans(struct gospan_mheap *h, unsigned long npages,
+					     unsigned long align, unsigned int spanclass,
+					     unsigned int n, gfp_t gfp, struct list_head *spans)
+{
+	struct gospan_mspan *s;
+	unsigned long base;
+	unsigned int i;
+
+	if (h != &gospan_heap || !spanclass || npages >= GOSPAN_PCACHE_PAGES / 4)
+		return 0;
+	for (i = 0; i < n; i++) {
+		s = gospan_fixalloc_alloc(&h->spanalloc, gfp);
+		if (!s)
+			break;
+		base = gospan_pcache_alloc(h, npages, align);
+		if (!base) {
+			gospan_fixalloc_free(&h->spanalloc, s);
+			break;
+		}
+		init_span(h, s, base, npages, spanclass, GOSPAN_SPAN_IN_USE, true);
+		list_add_tail(&s->list, spans);
+	}
+	return i;
+}
+
+/**
  * gospan_mheap_alloc_span() - allocate a span of whole pages
  * @h: the heap
  * @npages: its length in gospan pages, 1 .. GOSPAN_CHUNK_PAGES

@@ -126,6 +126,9 @@ struct gospan_mspan *gospan_mheap_alloc_span_aligned(struct gospan_mheap *h,
 						     unsigned long npages,
 						     unsigned long align,
 						     unsigned int spanclass, gfp_t gfp);
+unsigned int gospan_mheap_alloc_cached_spans(struct gospan_mheap *h, unsigned long npages,
+					     unsigned long align, unsigned int spanclass,
+					     unsigned int n, gfp_t gfp, struct list_head *spans);
 struct gospan_mspan *gospan_mheap_alloc_span(struct gospan_mheap *h,
 					     unsigned long npages,
 					     unsigned int spanclass, gfp_t gfp);

@@ -140,6 +140,63 @@ static unsigned long span_pages(void)
 }
 
 /*
+ * A class with few objects a span grows ngrow spans at once: the one the
+ * CPU allocates from, and the others, their objects constructed, on the
+ * empty list, from which the next refills take them without growing. A
+ * class with many objects a span grows one.
+ */
+static void grow_in_batches(struct kunit *test)
+{
+	struct gospan_cache *few = gospan_cache_create("grow-few", 3000, 0, 0, ctor_magic);
+	struct gospan_cache *many = gospan_cache_create("grow-many", 64, 0, 0, ctor_magic);
+	unsigned long h0, r0, m0, h1, r1, m1;
+	struct gospan_mcentral *c;
+	unsigned int i, n, spans;
+	void **objs;
+
+	KUNIT_ASSERT_NOT_NULL(test, few);
+	KUNIT_ASSERT_NOT_NULL(test, many);
+	c = gospan_centrals[many->spanclass];
+	KUNIT_EXPECT_EQ(test, c->ngrow, 1U);
+	c = gospan_centrals[few->spanclass];
+	KUNIT_ASSERT_EQ(test, c->nelems, 5U);
+	KUNIT_ASSERT_GT(test, c->ngrow, 1U);
+	n = c->ngrow * c->nelems;
+	objs = kunit_kcalloc(test, n, sizeof(void *), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, objs);
+
+	migrate_disable();
+	gospan_pcache_counts(&h0, &r0, &m0);
+	objs[0] = gospan_cache_alloc(few, GFP_ATOMIC);
+	gospan_pcache_counts(&h1, &r1, &m1);
+	spans = c->nspans;
+	/*
+	 * The others come from this CPU's page cache, fresh: all of them,
+	 * unless the cache ran out of runs (a miss) first.
+	 */
+	KUNIT_EXPECT_GE(test, spans, 1U);
+	KUNIT_EXPECT_LE(test, spans, c->ngrow);
+	if (m1 == m0)
+		KUNIT_EXPECT_EQ(test, spans, c->ngrow);
+	KUNIT_EXPECT_EQ(test, c->nempty, spans - 1);
+	for (i = 1; i < n; i++)
+		objs[i] = gospan_cache_alloc(few, GFP_ATOMIC);
+	migrate_enable();
+	/* Every object of the batch, with no grow in between. */
+	KUNIT_EXPECT_EQ(test, c->nspans, spans);
+	for (i = 0; i < n; i++) {
+		KUNIT_ASSERT_NOT_NULL(test, objs[i]);
+		KUNIT_EXPECT_EQ(test, *(u32 *)objs[i], 0x60598a9U);
+		gospan_cache_free(few, objs[i]);
+	}
+	KUNIT_EXPECT_EQ(test, gospan_cache_shrink(few), 0);
+	KUNIT_EXPECT_EQ(test, c->nspans, 0UL);
+	gospan_cache_destroy(few);
+	gospan_cache_destroy(many);
+	check_consistent(test);
+}
+
+/*
  * A span whose objects are all freed stays with the CPU that filled it (up
  * to its class's nkept_max, beside the one it allocates from) or on its
  * mcentral's empty list, up to a bound, or goes back to the mheap; shrink
@@ -165,7 +222,9 @@ static void span_returns_to_heap(struct kunit *test)
 	for (i = 0; i < 200; i++)
 		objs[i] = gospan_cache_alloc(c, GFP_ATOMIC);
 	migrate_enable();
-	KUNIT_EXPECT_EQ(test, span_pages(), in_use + 40 * central->npages);
+	/* Grown several at a time: those not filled wait on the empty list. */
+	KUNIT_EXPECT_LT(test, central->nempty, central->ngrow);
+	KUNIT_EXPECT_EQ(test, span_pages(), in_use + (40 + central->nempty) * central->npages);
 	/*
 	 * The CPU holds the span it allocates from and nkept_max others it
 	 * filled, freed or not; it gave the others back full. Of those, each
@@ -737,6 +796,7 @@ static struct kunit_case gospan_api_cases[] = {
 	KUNIT_CASE(every_size_class),
 	KUNIT_CASE(fast_path_and_refill),
 	KUNIT_CASE(free_then_reuse),
+	KUNIT_CASE(grow_in_batches),
 	KUNIT_CASE(span_returns_to_heap),
 	KUNIT_CASE(ctor_semantics),
 	KUNIT_CASE(cache_classes),
