@@ -53,7 +53,9 @@
  *     one, it grows: the mheap allocates a run of pages for a new span,
  *     from this CPU's page cache when it is short (Go's pageCache: 64
  *     pages taken under the heap lock at once, mpagecache.c), otherwise
- *     first fit under the heap lock.
+ *     first fit under the heap lock. A class with few objects a span
+ *     grows several spans at once, the others from the page cache only;
+ *     they wait on its empty list (mcentral.c).
  *  5. If the mheap has no free run of pages, it grows from alloc_pages() by
  *     a block of 1 MiB, or what the request needs, inside a 4 MiB chunk
  *     (Go's pallocChunkPages); its radix tree of pallocSum summaries finds

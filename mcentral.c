@@ -343,9 +343,12 @@ struct gospan_mspan *gospan_mcentral_grow(struct gospan_mcentral *c, gfp_t gfp)
 					    c->spanclass, gfp);
 	if (!s || !carve(c, s, gfp))
 		return NULL;
+	/* Extra spans: trying once, not as hard as the caller may ask. */
 	if (c->ngrow > 1)
 		gospan_mheap_alloc_cached_spans(&gospan_heap, c->npages, c->align_pages,
-						c->spanclass, c->ngrow - 1, gfp, &more);
+						c->spanclass, c->ngrow - 1,
+						gospan_grow_gfp(gfp, 0, true) & ~__GFP_MEMALLOC,
+						&more);
 	list_for_each_entry_safe(t, next, &more, list) {
 		list_del_init(&t->list);
 		if (carve(c, t, gfp))

@@ -386,9 +386,10 @@ EXPORT_SYMBOL_NS_GPL(gospan_mheap_alloc_span_aligned, GOSPAN_INTERNAL);
  *
  * For a class that grows several spans at once (gospan_mcentral_grow()):
  * spans as gospan_mheap_alloc_span_aligned() makes them, but only from
- * this CPU's page cache, without the heap lock; it stops at the first
- * that the cache cannot serve. They are extra: fail_grow does not fail
- * them (the first span of the grow is the one it may fail).
+ * this CPU's page cache (which takes the heap lock only to refill); it
+ * stops at the first that the cache cannot serve. They are extra:
+ * fail_grow does not fail them, though it may fail a page of descriptors
+ * (the first span of the grow is the one it may fail).
  *
  * Context: Any context that @gfp allows.
  * Return: how many spans it put on @spans.

@@ -167,7 +167,7 @@ static void grow_in_batches(struct kunit *test)
 
 	migrate_disable();
 	gospan_pcache_counts(&h0, &r0, &m0);
-	objs[0] = gospan_cache_alloc(few, GFP_ATOMIC);
+	objs[0] = gospan_cache_alloc(few, GFP_KERNEL);
 	gospan_pcache_counts(&h1, &r1, &m1);
 	spans = c->nspans;
 	/*
@@ -179,8 +179,9 @@ static void grow_in_batches(struct kunit *test)
 	if (m1 == m0)
 		KUNIT_EXPECT_EQ(test, spans, c->ngrow);
 	KUNIT_EXPECT_EQ(test, c->nempty, spans - 1);
+	n = spans * c->nelems;
 	for (i = 1; i < n; i++)
-		objs[i] = gospan_cache_alloc(few, GFP_ATOMIC);
+		objs[i] = gospan_cache_alloc(few, GFP_KERNEL);
 	migrate_enable();
 	/* Every object of the batch, with no grow in between. */
 	KUNIT_EXPECT_EQ(test, c->nspans, spans);
