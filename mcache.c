@@ -698,6 +698,9 @@ enum gospan_free_error gospan_free_tiny(struct gospan_mspan *s, const void *p,
 	unsigned long block = (unsigned long)p - o;
 	int old;
 
+	/* No state yet: a span still being made, with no block handed out. */
+	if (!gospan_tiny_state_or_null(s))
+		return GOSPAN_FREE_NOT_ALLOCATED;
 	if (off / GOSPAN_TINY_SIZE >= s->nelems)
 		return GOSPAN_FREE_INTERIOR;
 	if (!(atomic_read(gospan_tiny_state_of(s, block)) & BIT(o)))

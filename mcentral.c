@@ -300,8 +300,11 @@ static bool carve(struct gospan_mcentral *c, struct gospan_mspan *s, gfp_t gfp)
 	s->alloc_count = 0;
 	s->cpu = -1;
 	if (c->spanclass == GOSPAN_TINY_SPANCLASS) {
-		s->tiny_state = kcalloc(c->nelems, sizeof(atomic_t),
-					gospan_grow_gfp(gfp, 0, false));
+		atomic_t *state = kcalloc(c->nelems, sizeof(atomic_t),
+					  gospan_grow_gfp(gfp, 0, false));
+
+		/* The fields first: a bad free may look (gospan_tiny_state_or_null()). */
+		smp_store_release(&s->tiny_state, state);
 		if (!s->tiny_state) {
 			/* The span map pointed at it: a grace period first. */
 			LIST_HEAD(gone);

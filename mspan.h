@@ -188,11 +188,23 @@ static inline atomic_t *gospan_tiny_state_of(struct gospan_mspan *s, unsigned lo
 	return &s->tiny_state[(addr - s->base) / GOSPAN_TINY_SIZE];
 }
 
+/*
+ * The tiny-block state of a span a bad pointer may have found, or NULL: a
+ * span of tiny blocks is in the span map before gospan_mcentral_grow()
+ * gives it its state (published with a release, after its fields).
+ */
+static inline atomic_t *gospan_tiny_state_or_null(struct gospan_mspan *s)
+{
+	return smp_load_acquire(&s->tiny_state);	/* pairs with carve()'s release */
+}
+
 /* Whether a tiny object starts at p (racy, as gospan_span_allocated()). */
 static inline bool gospan_tiny_allocated(struct gospan_mspan *s, const void *p)
 {
-	return atomic_read(gospan_tiny_state_of(s, (unsigned long)p)) &
-	       BIT(((unsigned long)p - s->base) % GOSPAN_TINY_SIZE);
+	atomic_t *state = gospan_tiny_state_or_null(s);
+
+	return state && (atomic_read(&state[((unsigned long)p - s->base) / GOSPAN_TINY_SIZE]) &
+			 BIT(((unsigned long)p - s->base) % GOSPAN_TINY_SIZE));
 }
 
 bool gospan_span_allocated(struct gospan_mspan *s, unsigned int idx);

@@ -793,6 +793,30 @@ static void concurrent_stress(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, gospan_heap.pages_in_use, 0UL);
 }
 
+/*
+ * A pointer into a span of tiny blocks that is still being made: in the
+ * span map, its block state not allocated yet (gospan_mcentral_grow()
+ * fills it in after the heap maps the span). A free of it, and a look at
+ * its size, are refused and reported, as any pointer to no object is.
+ */
+static void bad_free_in_new_tiny_span(struct kunit *test)
+{
+	struct gospan_mcentral *c = gospan_centrals[GOSPAN_TINY_SPANCLASS];
+	struct gospan_mspan *s;
+
+	KUNIT_ASSERT_NOT_NULL(test, c);
+	s = gospan_mheap_alloc_span_aligned(&gospan_heap, c->npages, 1,
+					    GOSPAN_TINY_SPANCLASS, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, s);
+	KUNIT_EXPECT_NULL(test, s->tiny_state);
+	gospan_free((void *)s->base);
+	gospan_expect_reports(test, 1);
+	KUNIT_EXPECT_EQ(test, gospan_size((void *)s->base), (size_t)0);
+	gospan_expect_reports(test, 2);
+	synchronize_rcu();	/* the free's and the size's looks at it are over */
+	gospan_mheap_free_span(&gospan_heap, s);
+}
+
 static struct kunit_case gospan_api_cases[] = {
 	KUNIT_CASE(every_size_class),
 	KUNIT_CASE(fast_path_and_refill),
@@ -804,6 +828,7 @@ static struct kunit_case gospan_api_cases[] = {
 	KUNIT_CASE(tiny_blocks),
 	KUNIT_CASE(bulk_all_or_nothing),
 	KUNIT_CASE(bad_inputs),
+	KUNIT_CASE(bad_free_in_new_tiny_span),
 	KUNIT_CASE(irq_contexts),
 	KUNIT_CASE(cross_cpu_frees),
 	KUNIT_CASE(cpu_offline_online),
